@@ -1,0 +1,69 @@
+// Builds every bundle with esbuild and lays out the layer tree in build/layer.
+// Entries whose source does not exist yet are skipped, so the tree builds at every stage of the project.
+// Usage: node scripts/build/build.mjs [--only cli|layer|sandbox]
+import { build } from 'esbuild';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const out = join(root, 'build');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Same sources → same bytes: no timestamps, no absolute paths in output.
+  absWorkingDir: root,
+};
+
+/** group, entry source, output file, format */
+const entries = [
+  ['cli', 'scripts/cli/main.ts', 'cli/sentinel.cjs', 'cjs'],
+  ['sandbox', 'scripts/sandbox/runtime/bootstrap.ts', 'sandbox/runtime/bootstrap.mjs', 'esm'],
+  ['layer', 'extension/src/main.ts', 'layer/sentinel/extension.cjs', 'cjs'],
+  ['layer', 'in-process-agent/src/preload.ts', 'layer/sentinel/agent.cjs', 'cjs'],
+  ['layer', 'in-process-agent/src/shim.ts', 'layer/sentinel/shim.mjs', 'esm'],
+];
+
+const jobs = [];
+for (const [group, src, dst, format] of entries) {
+  if (only && only !== group) continue;
+  if (!existsSync(join(root, src))) continue;
+  const esm = format === 'esm';
+  jobs.push(
+    build({
+      ...common,
+      entryPoints: [join(root, src)],
+      outfile: join(out, dst),
+      format,
+      minifyWhitespace: group === 'layer',
+      minifySyntax: group === 'layer',
+      // ESM bundles that use CJS-only dependencies need a real `require`.
+      banner: esm ? { js: "import { createRequire as __sentinelCreateRequire } from 'node:module'; const require = __sentinelCreateRequire(import.meta.url);" } : undefined,
+    }),
+  );
+}
+await Promise.all(jobs);
+
+if (!only || only === 'layer') {
+  // Copy the layer's scripts (launcher, wrapper) next to the bundles and keep their executable bits.
+  const layerSrc = join(root, 'layer');
+  const layerOut = join(out, 'layer');
+  mkdirSync(layerOut, { recursive: true });
+  cpSync(layerSrc, layerOut, { recursive: true, filter: (p) => !p.endsWith('.md') });
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else chmodSync(p, st.mode & 0o111 ? 0o755 : 0o644);
+    }
+  };
+  walk(layerOut);
+}
+console.log(`build: ${jobs.length} bundle(s) written to ${out}`);
