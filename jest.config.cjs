@@ -7,7 +7,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      roots: ['<rootDir>/protocol', '<rootDir>/extension', '<rootDir>/in-process-agent', '<rootDir>/scripts'],
+      roots: ['<rootDir>/protocol', '<rootDir>/extension', '<rootDir>/in-process-agent', '<rootDir>/scripts', '<rootDir>/test/checks'],
       testMatch: ['**/*.test.ts'],
     },
     {
