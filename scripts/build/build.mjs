@@ -66,4 +66,11 @@ if (!only || only === 'layer') {
   };
   walk(layerOut);
 }
+if ((!only || only === 'sandbox') && existsSync(join(root, 'scripts/sandbox/runtime/bootstrap.sh'))) {
+  // The emulated runtime's entry script (like /var/runtime/bootstrap), next to bootstrap.mjs.
+  const bootstrapOut = join(out, 'sandbox/runtime/bootstrap');
+  mkdirSync(dirname(bootstrapOut), { recursive: true });
+  cpSync(join(root, 'scripts/sandbox/runtime/bootstrap.sh'), bootstrapOut);
+  chmodSync(bootstrapOut, 0o755);
+}
 console.log(`build: ${jobs.length} bundle(s) written to ${out}`);
