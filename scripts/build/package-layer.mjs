@@ -138,4 +138,9 @@ async function main() {
     console.error(`package-layer: warning: ${bytes.length} bytes is above the ${SIZE_TARGET}-byte target`);
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
