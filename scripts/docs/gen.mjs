@@ -1,0 +1,37 @@
+// Regenerates the README sections derived from code (today: the configuration table from protocol/config.ts).
+// Usage: node scripts/docs/gen.mjs [--check]   (--check: exit 1 if README.md is out of date, change nothing)
+// The generator is TypeScript; esbuild (already a dev dependency) bundles it in memory so plain node can run it.
+import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const readmePath = join(root, 'README.md');
+
+const bundle = await build({
+  entryPoints: [join(root, 'scripts/docs/config-table.ts')],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'warning',
+});
+const { withConfigSection } = await import(
+  `data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString('base64')}`
+);
+
+const current = readFileSync(readmePath, 'utf8');
+const next = withConfigSection(current);
+if (process.argv.includes('--check')) {
+  if (next !== current) {
+    console.error('README.md configuration table is out of date: run `node scripts/docs/gen.mjs` (npm run docs)');
+    process.exit(1);
+  }
+  console.log('README.md is up to date');
+} else if (next !== current) {
+  writeFileSync(readmePath, next);
+  console.log('README.md: configuration table regenerated');
+} else {
+  console.log('README.md: already up to date');
+}
