@@ -1,5 +1,6 @@
 // Regenerates the README sections derived from code (today: the configuration table from protocol/config.ts).
-// Usage: node scripts/docs/gen.mjs [--check]   (--check: exit 1 if README.md is out of date, change nothing)
+// Usage: node scripts/docs/gen.mjs [--check] [--readme FILE]
+//   --check: exit 1 if the README is out of date, change nothing; --readme: another file than ./README.md
 // The generator is TypeScript; esbuild (already a dev dependency) bundles it in memory so plain node can run it.
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const readmePath = join(root, 'README.md');
+const readmeArg = process.argv.indexOf('--readme');
+const readmePath = readmeArg === -1 ? join(root, 'README.md') : resolve(process.argv[readmeArg + 1]);
 
 const bundle = await build({
   entryPoints: [join(root, 'scripts/docs/config-table.ts')],
@@ -25,13 +27,15 @@ const current = readFileSync(readmePath, 'utf8');
 const next = withConfigSection(current);
 if (process.argv.includes('--check')) {
   if (next !== current) {
-    console.error('README.md configuration table is out of date: run `node scripts/docs/gen.mjs` (npm run docs)');
+    console.error(
+      `${readmePath}: configuration table is out of date: run \`npm run docs\` (node scripts/docs/gen.mjs)`,
+    );
     process.exit(1);
   }
-  console.log('README.md is up to date');
+  console.log(`${readmePath}: up to date`);
 } else if (next !== current) {
   writeFileSync(readmePath, next);
-  console.log('README.md: configuration table regenerated');
+  console.log(`${readmePath}: configuration table regenerated`);
 } else {
-  console.log('README.md: already up to date');
+  console.log(`${readmePath}: already up to date`);
 }
