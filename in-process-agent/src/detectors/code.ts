@@ -1,0 +1,112 @@
+/**
+ * Code injection: an event string reaches `Function`, `vm.*`, a string timer or `node -e` and contributes more
+ * than one literal (operators, calls, statements, a closing quote). node-serialize's `_$$ND_FUNC$$_` marker is
+ * recognised both in the code and as the prefix the library strips before it evaluates the rest.
+ */
+import type { InputString } from '../input/extract';
+import { anyInputOccurs, forEachOccurrence, inputRef, MIN_INPUT_LENGTH } from './correlate';
+import { type JsLex, lexJs, Tok } from './js-lexer';
+import { redact } from './redact';
+import type { Verdict } from './types';
+
+export const ND_FUNC_MARKER = '_$$ND_FUNC$$_';
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** True when code[s, e) is exactly one literal/identifier, or lies strictly inside one literal's delimiters. */
+export function isInertOccurrence(lex: JsLex, code: string, s: number, e: number): boolean {
+  while (s < e && isSpace(code.charCodeAt(s))) s++;
+  while (e > s && isSpace(code.charCodeAt(e - 1))) e--;
+  if (s === e) return true;
+  const t = lex.tokenAt[s];
+  if (t === -1 || lex.tokenAt[e - 1] !== t) return false; // spans several tokens
+  const k = lex.kind[t];
+  const ts = lex.start[t];
+  const te = lex.end[t];
+  switch (k) {
+    case Tok.Ident:
+    case Tok.Num:
+      return true;
+    case Tok.Punct:
+      return false; // an operator chosen by the input
+    default: {
+      // Strings, templates, regexes, comments: inert when the whole token, or strictly inside its delimiters.
+      if (s === ts && e === te) return k !== Tok.Comment;
+      return s > ts && e < te;
+    }
+  }
+}
+
+function verdict(
+  kind: string,
+  confidence: Verdict['confidence'],
+  title: string,
+  inp: InputString | undefined,
+  sink: string,
+  code: string,
+): Verdict {
+  const v: Verdict = {
+    category: 'code_injection',
+    kind,
+    severity: 'critical',
+    confidence,
+    title,
+    details: { sink: redact(sink, 64), code: redact(code, 200) },
+  };
+  if (inp) v.input = inputRef(inp);
+  return v;
+}
+
+export function detectCode(code: string, inputs: InputString[], sink: string): Verdict | undefined {
+  if (typeof code !== 'string' || code.length === 0) return undefined;
+  const sinkName = typeof sink === 'string' ? sink : 'code';
+  // node-serialize: the library evaluates what follows the marker.
+  for (const inp of inputs) {
+    const m = inp.value.indexOf(ND_FUNC_MARKER);
+    if (m === -1) continue;
+    const body = inp.value.slice(m + ND_FUNC_MARKER.length).trim();
+    if (body.length >= MIN_INPUT_LENGTH && code.includes(body)) {
+      return verdict(
+        'deserialization',
+        'high',
+        `Serialized function from ${redact(inp.path, 80)} evaluated by ${redact(sinkName, 40)}`,
+        inp,
+        sinkName,
+        code,
+      );
+    }
+  }
+  if (code.includes(ND_FUNC_MARKER)) {
+    return verdict(
+      'deserialization',
+      'medium',
+      `node-serialize function marker evaluated by ${redact(sinkName, 40)}`,
+      undefined,
+      sinkName,
+      code,
+    );
+  }
+  if (!anyInputOccurs(code, inputs)) return undefined;
+  const lex = lexJs(code);
+  for (const inp of inputs) {
+    const v = inp.value;
+    let hit = false;
+    forEachOccurrence(code, v, (at) => {
+      hit = !isInertOccurrence(lex, code, at, at + v.length);
+      return hit;
+    });
+    if (hit) {
+      return verdict(
+        'js_syntax',
+        'high',
+        `Event input ${redact(inp.path, 80)} changes the syntax of code run by ${redact(sinkName, 40)}`,
+        inp,
+        sinkName,
+        code,
+      );
+    }
+  }
+  return undefined;
+}
