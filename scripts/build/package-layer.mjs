@@ -8,13 +8,13 @@
 // checks at cold start (integrity). Usage:
 //   node scripts/build/package-layer.mjs [--layer DIR] [--out FILE] [--json]
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
+import { listLayerTree, writeLayerManifest } from './layer-tree.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const MANIFEST_PATH = 'sentinel/manifest.json';
 // Local-time constructor on purpose: yazl encodes DOS dates in local time, so this gives 1980-01-01 00:00 in any TZ.
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 const DIR_MODE = 0o040755;
@@ -28,55 +28,8 @@ function option(name, fallback) {
   return i === -1 ? fallback : process.argv[i + 1];
 }
 
-/**
- * The platform exec()s every file in extensions/ and the exec wrapper directly, so they must be executable even if
- * a checkout or copy lost the bit; any other file keeps the executable bit it has on disk.
- */
-function mustBeExecutable(rel) {
-  return rel.startsWith('extensions/') || rel === 'sentinel-wrapper';
-}
-
-/** Every file and directory below `dir`, as sorted POSIX paths relative to it. Symlinks and devices are refused. */
-function listTree(dir) {
-  const files = [];
-  const dirs = [];
-  const walk = (abs, rel) => {
-    for (const name of readdirSync(abs)) {
-      const childAbs = join(abs, name);
-      const childRel = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(childAbs);
-      if (st.isDirectory()) {
-        dirs.push(childRel);
-        walk(childAbs, childRel);
-      } else if (st.isFile()) {
-        files.push({ rel: childRel, abs: childAbs, executable: (st.mode & 0o111) !== 0 || mustBeExecutable(childRel) });
-      } else {
-        throw new Error(`package-layer: ${childRel} is not a regular file or directory (symlinks are not packaged)`);
-      }
-    }
-  };
-  walk(dir, '');
-  const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-  dirs.sort(byPath);
-  files.sort((a, b) => byPath(a.rel, b.rel));
-  return { dirs, files };
-}
-
-const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
-
-/** Manifest of the layer: path → sha256 for every file except the manifest itself, keys sorted. */
-function writeManifest(layerDir) {
-  const { files } = listTree(layerDir);
-  const hashes = {};
-  for (const f of files) if (f.rel !== MANIFEST_PATH) hashes[f.rel] = sha256(readFileSync(f.abs));
-  const manifest = { version: 1, algorithm: 'sha256', files: hashes };
-  mkdirSync(join(layerDir, dirname(MANIFEST_PATH)), { recursive: true });
-  writeFileSync(join(layerDir, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
-  return Object.keys(hashes).length;
-}
-
 function zipTree(layerDir) {
-  const { dirs, files } = listTree(layerDir);
+  const { dirs, files } = listLayerTree(layerDir);
   const zip = new yazl.ZipFile();
   // Directories and files interleaved in one sorted order, so a parent always precedes its children.
   const entries = [
@@ -116,7 +69,7 @@ async function main() {
     );
     process.exit(1);
   }
-  const hashed = writeManifest(layerDir);
+  const hashed = writeLayerManifest(layerDir);
   const { bytes, fileCount } = await zipTree(layerDir);
   mkdirSync(dirname(outFile), { recursive: true });
   // Write then rename, so a reader never sees a half-written zip.
@@ -124,7 +77,13 @@ async function main() {
   writeFileSync(tmp, bytes, { mode: 0o644 });
   renameSync(tmp, outFile);
 
-  const result = { zip: outFile, bytes: bytes.length, sha256: sha256(bytes), files: fileCount, manifestFiles: hashed };
+  const result = {
+    zip: outFile,
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    files: fileCount,
+    manifestFiles: hashed,
+  };
   if (process.argv.includes('--json')) console.log(JSON.stringify(result));
   else
     console.log(
