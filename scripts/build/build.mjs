@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeLayerManifest } from './layer-tree.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const out = join(root, 'build');
@@ -65,6 +66,8 @@ if (!only || only === 'layer') {
     }
   };
   walk(layerOut);
+  // The integrity manifest must describe the files just built, never an earlier build's.
+  writeLayerManifest(layerOut);
 }
 if ((!only || only === 'sandbox') && existsSync(join(root, 'scripts/sandbox/runtime/bootstrap.sh'))) {
   // The emulated runtime's entry script (like /var/runtime/bootstrap), next to bootstrap.mjs.
