@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { availableRuntimes } from '../../scripts/lib/runtimes';
 import { readZip } from './lib/zip-reader';
 
 const root = resolve(__dirname, '../..');
@@ -35,8 +36,8 @@ interface PackResult {
   manifestFiles: number;
 }
 
-function pack(layer: string, out: string, env: NodeJS.ProcessEnv = process.env): PackResult {
-  const stdout = execFileSync(process.execPath, [packager, '--layer', layer, '--out', out, '--json'], {
+function pack(layer: string, out: string, env: NodeJS.ProcessEnv = process.env, node = process.execPath): PackResult {
+  const stdout = execFileSync(node, [packager, '--layer', layer, '--out', out, '--json'], {
     encoding: 'utf8',
     env,
   });
@@ -92,6 +93,18 @@ describe('package-layer.mjs', () => {
     // ...and the hash does depend on content (the comparison above could not pass by accident).
     writeFileSync(join(b, 'sentinel/shim.mjs'), 'export const handler = () => 2;\n');
     expect(pack(b, join(work, 'b2.zip')).sha256).not.toBe(first.sha256);
+  });
+
+  test('same bytes whichever Node release packs it (zlib output included)', () => {
+    const dir = join(work, 'matrix');
+    writeTree(dir, Object.keys(TREE));
+    const runtimes = availableRuntimes();
+    const hashes = runtimes.map(({ major, node }) => [
+      major,
+      pack(dir, join(work, `node${major}.zip`), process.env, node).sha256,
+    ]);
+    const reference = hashes[0][1];
+    expect(hashes).toEqual(runtimes.map(({ major }) => [major, reference]));
   });
 
   test('entries: sorted, directories first-class, Unix modes right, fixed time, no extra fields, content intact', () => {
