@@ -112,7 +112,8 @@ function classifyLoadError(err: unknown): unknown {
 
 function lookup(path: string, root: unknown, rules: RuleSet): unknown {
   return path.split('.').reduce<unknown>((nested, key) => {
-    if (rules === 'ric4') return nested && typeof nested === 'object' ? (nested as Record<string, unknown>)[key] : undefined;
+    if (rules === 'ric4')
+      return nested && typeof nested === 'object' ? (nested as Record<string, unknown>)[key] : undefined;
     return nested ? (nested as Record<string, unknown>)[key] : nested;
   }, root);
 }

@@ -26,11 +26,31 @@ const both = (e: Expectation) => ({ ric3: e, ric4: e });
 const nested = { result: { kind: 'nested', dir: 'src/fns' } };
 
 const CASES: Case[] = [
-  { name: 'CommonJS .js', root: 'cjs', handler: 'index.handler', ...both({ result: expect.objectContaining({ event: { n: 1 } }) }) },
-  { name: 'ESM .mjs', root: 'esm-mjs', handler: 'index.handler', ...both({ result: { kind: 'esm-mjs', event: { n: 1 } } }) },
-  { name: '.js under "type":"module"', root: 'esm-type-module', handler: 'index.handler', ...both({ result: { kind: 'esm-type-module', awslambda: 'object' } }) },
+  {
+    name: 'CommonJS .js',
+    root: 'cjs',
+    handler: 'index.handler',
+    ...both({ result: expect.objectContaining({ event: { n: 1 } }) }),
+  },
+  {
+    name: 'ESM .mjs',
+    root: 'esm-mjs',
+    handler: 'index.handler',
+    ...both({ result: { kind: 'esm-mjs', event: { n: 1 } } }),
+  },
+  {
+    name: '.js under "type":"module"',
+    root: 'esm-type-module',
+    handler: 'index.handler',
+    ...both({ result: { kind: 'esm-type-module', awslambda: 'object' } }),
+  },
   { name: '.cjs', root: 'cjs-ext', handler: 'index.handler', ...both({ result: { kind: 'cjs-ext' } }) },
-  { name: 'extension-less file', root: 'extensionless', handler: 'handler.run', ...both({ result: { kind: 'extensionless' } }) },
+  {
+    name: 'extension-less file',
+    root: 'extensionless',
+    handler: 'handler.run',
+    ...both({ result: { kind: 'extensionless' } }),
+  },
   { name: 'nested directory', root: 'nested', handler: 'src/fns/index.handler', ...both(nested) },
   { name: 'absolute path', root: 'cjs', handler: `${FIX}/nested/src/fns/index.handler`, ...both(nested) },
   { name: 'nested export (CJS)', root: 'cjs', handler: 'index.nested.deeper.fn', ...both({ result: 'nested-cjs' }) },
@@ -42,7 +62,12 @@ const CASES: Case[] = [
     ric3: { errorType: 'Runtime.HandlerNotFound', message: /index\.onlyDefault is undefined or not exported/ },
     ric4: { result: 'from-default' },
   },
-  { name: 'package in node_modules (require.resolve fallback)', root: 'pkg-fallback', handler: 'fallback-wrapper.handler', ...both({ result: { kind: 'package-fallback' } }) },
+  {
+    name: 'package in node_modules (require.resolve fallback)',
+    root: 'pkg-fallback',
+    handler: 'fallback-wrapper.handler',
+    ...both({ result: { kind: 'package-fallback' } }),
+  },
   {
     name: 'package in the layer through NODE_PATH',
     root: 'cjs',
@@ -57,13 +82,48 @@ const CASES: Case[] = [
     ric3: { errorType: 'Runtime.UserCodeSyntaxError', message: /SyntaxError/ },
     ric4: { result: { kind: 'esm-in-js' } },
   },
-  { name: 'export is not a function', root: 'cjs', handler: 'index.notAFunction', ...both({ errorType: 'Runtime.HandlerNotFound', message: /^index\.notAFunction is not a function$/ }) },
-  { name: 'missing export', root: 'cjs', handler: 'index.nope', ...both({ errorType: 'Runtime.HandlerNotFound', message: /^index\.nope is undefined or not exported$/ }) },
-  { name: 'missing module', root: 'cjs', handler: 'missing.handler', ...both({ errorType: 'Runtime.ImportModuleError', message: /^Error: Cannot find module 'missing'/ }) },
-  { name: 'syntax error', root: '<syntax-error>', handler: 'index.handler', ...both({ errorType: 'Runtime.UserCodeSyntaxError', message: /^SyntaxError: / }) },
-  { name: '".." in the handler', root: 'nested', handler: '../cjs/index.handler', ...both({ errorType: 'Runtime.MalformedHandlerName', message: /is not a valid handler name/ }) },
-  { name: 'no export part', root: 'cjs', handler: 'index', ...both({ errorType: 'Runtime.MalformedHandlerName', message: /^Bad handler$/ }) },
-  { name: 'module throws at load', root: 'init-throws', handler: 'index.handler', ...both({ errorType: 'Error', message: /^init failed$/ }) },
+  {
+    name: 'export is not a function',
+    root: 'cjs',
+    handler: 'index.notAFunction',
+    ...both({ errorType: 'Runtime.HandlerNotFound', message: /^index\.notAFunction is not a function$/ }),
+  },
+  {
+    name: 'missing export',
+    root: 'cjs',
+    handler: 'index.nope',
+    ...both({ errorType: 'Runtime.HandlerNotFound', message: /^index\.nope is undefined or not exported$/ }),
+  },
+  {
+    name: 'missing module',
+    root: 'cjs',
+    handler: 'missing.handler',
+    ...both({ errorType: 'Runtime.ImportModuleError', message: /^Error: Cannot find module 'missing'/ }),
+  },
+  {
+    name: 'syntax error',
+    root: '<syntax-error>',
+    handler: 'index.handler',
+    ...both({ errorType: 'Runtime.UserCodeSyntaxError', message: /^SyntaxError: / }),
+  },
+  {
+    name: '".." in the handler',
+    root: 'nested',
+    handler: '../cjs/index.handler',
+    ...both({ errorType: 'Runtime.MalformedHandlerName', message: /is not a valid handler name/ }),
+  },
+  {
+    name: 'no export part',
+    root: 'cjs',
+    handler: 'index',
+    ...both({ errorType: 'Runtime.MalformedHandlerName', message: /^Bad handler$/ }),
+  },
+  {
+    name: 'module throws at load',
+    root: 'init-throws',
+    handler: 'index.handler',
+    ...both({ errorType: 'Error', message: /^init failed$/ }),
+  },
 ];
 
 /** The syntax-error fixture is stored as .txt (biome would reject it); give it its real name in a temp root. */

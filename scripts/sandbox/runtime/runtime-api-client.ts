@@ -53,7 +53,13 @@ export class RuntimeApiClient {
   next(): Promise<NextInvocation> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { hostname: this.hostname, port: this.port, path: `${API_PREFIX}/invocation/next`, method: 'GET', agent: this.agent },
+        {
+          hostname: this.hostname,
+          port: this.port,
+          path: `${API_PREFIX}/invocation/next`,
+          method: 'GET',
+          agent: this.agent,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -22,7 +22,10 @@ function parseStack(stack: string | undefined): StackEntry[] {
   const lines = stack.replaceAll('\x7F', '%7F').split('\n');
   lines.shift();
   return lines.map((line) => {
-    const trimmed = line.trim().replace(/[()]/g, '').replace(/^[^\s]*\s/, '');
+    const trimmed = line
+      .trim()
+      .replace(/[()]/g, '')
+      .replace(/^[^\s]*\s/, '');
     const lastSpace = trimmed.lastIndexOf(' ');
     const label = lastSpace >= 0 ? trimmed.slice(0, lastSpace) : 'anonymous';
     const [path = '', lineNo = ''] = (lastSpace >= 0 ? trimmed.slice(lastSpace + 1) : trimmed).split(':');
