@@ -44,7 +44,7 @@ export class CorrelationEngine {
   private readonly simple: Rule[] = [];
   private readonly thresholds = new Map<string, { rule: Rule; counter: SlidingCounter<Finding> }>();
   private readonly sequences = new Map<string, { rule: Rule; states: Map<string, SequenceState> }>();
-  /** Last time a threshold rule fired here (local or fleet): suppresses re-firing within its window. */
+  /** Last time a threshold rule fired here per key (local or fleet): suppresses re-firing within its window. */
   private readonly lastFired = new Map<string, number>();
 
   constructor(readonly rules: readonly Rule[]) {
@@ -68,8 +68,8 @@ export class CorrelationEngine {
       if (!rule.when || !matchesCondition(f, rule.when)) continue;
       const key = t.per === 'invocation' ? `inv:${f.requestId ?? '-'}` : 'fn';
       const hit = counter.add(key, at, f);
-      if (hit && !this.inCooldown(rule, at)) {
-        this.lastFired.set(rule.id, at);
+      if (hit && !this.inCooldown(rule, key, at)) {
+        this.lastFired.set(`${rule.id}|${key}`, at);
         matches.push(toMatch(rule, 'threshold', hit, hit.length));
       }
       // Fleet counters always get the event, so other environments see the true fleet-wide count.
@@ -105,8 +105,8 @@ export class CorrelationEngine {
   /** The fleet-wide count for a candidate came back: a match when it reaches the threshold (once per window). */
   fleetMatch(c: FleetCandidate, fleetCount: number, at: number): RuleMatch | undefined {
     const t = c.rule.threshold!;
-    if (fleetCount < t.count || this.inCooldown(c.rule, at)) return undefined;
-    this.lastFired.set(c.rule.id, at);
+    if (fleetCount < t.count || this.inCooldown(c.rule, 'fn', at)) return undefined;
+    this.lastFired.set(`${c.rule.id}|fn`, at);
     this.thresholds.get(c.rule.id)?.counter.clear('fn');
     return toMatch(c.rule, 'fleet_threshold', [c.finding], fleetCount);
   }
@@ -115,11 +115,14 @@ export class CorrelationEngine {
   endInvocation(requestId: string): void {
     const key = `inv:${requestId}`;
     for (const { states } of this.sequences.values()) states.delete(key);
-    for (const { counter } of this.thresholds.values()) counter.clear(key);
+    for (const { rule, counter } of this.thresholds.values()) {
+      counter.clear(key);
+      this.lastFired.delete(`${rule.id}|${key}`);
+    }
   }
 
-  private inCooldown(rule: Rule, at: number): boolean {
-    const last = this.lastFired.get(rule.id);
+  private inCooldown(rule: Rule, key: string, at: number): boolean {
+    const last = this.lastFired.get(`${rule.id}|${key}`);
     return last !== undefined && at - last < rule.threshold!.windowSeconds * 1000;
   }
 }

@@ -19,7 +19,7 @@ export class DynamoFleetCounter implements FleetCounter {
 
   async addAndCount(ruleId: string, atMs: number, delta: number, windowSeconds: number, bucketSeconds: number): Promise<number> {
     const { QueryCommand, UpdateCommand } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
-    const pk = counterPk(this.functionName, ruleId, bucketSeconds);
+    const pk = counterPk(this.functionName, ruleId);
     const current = bucketStart(atMs, bucketSeconds);
     // Buckets whose start lies within (at - window, at]: the window's edge is approximated by whole buckets.
     const first = bucketStart(atMs - windowSeconds * 1000, bucketSeconds) + bucketSeconds;
@@ -30,7 +30,7 @@ export class DynamoFleetCounter implements FleetCounter {
         this.ddb().send(
           new UpdateCommand({
             TableName: this.table,
-            Key: { pk, sk: counterSk(current) },
+            Key: { pk, sk: counterSk(bucketSeconds, current) },
             UpdateExpression: 'ADD n :d SET #ttl = :ttl',
             ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: { ':d': delta, ':ttl': ttl },
@@ -48,7 +48,7 @@ export class DynamoFleetCounter implements FleetCounter {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-            ExpressionAttributeValues: { ':pk': pk, ':a': counterSk(first), ':b': counterSk(current) },
+            ExpressionAttributeValues: { ':pk': pk, ':a': counterSk(bucketSeconds, first), ':b': counterSk(bucketSeconds, current) },
             ConsistentRead: true,
           }),
           { abortSignal },

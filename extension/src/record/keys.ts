@@ -6,12 +6,12 @@
  * |--------------------|-------------------------------------|---------------------------------|-------------------------------------|
  * | incident           | `FN#<function>`                     | `INC#<created ISO time>#<id>`   | type=incident, id, rule, severity … |
  * | audit (release …)  | `FN#<function>`                     | `INC#<ISO time>#<id>`           | type=audit, action, actor …         |
- * | fleet counter      | `CNT#<function>#<rule>#<bucketS>`   | `B#<bucket start, epoch s, 10 digits>` | n (ADD), ttl                 |
+ * | fleet counter      | `CNT#<function>#<rule>`             | `B#<width s>#<bucket start s, 10 digits>` | n (ADD), ttl              |
  *
  * "Incidents of function F since T" = Query pk = `FN#F` AND sk >= `INC#<T ISO>` (ISO-8601 UTC sorts by time).
- * "Fleet count of rule R in the last W s" = UpdateItem ADD n on the current bucket, then Query pk = `CNT#F#R#b`
- * AND sk BETWEEN the first and the current bucket of the window. The bucket width is part of the counter's pk so
- * a rule whose window changes never mixes widths. Items carry `ttl`; DynamoDB deletes expired items lazily, so
+ * "Fleet count of rule R in the last W s" = UpdateItem ADD n on the current bucket, then Query pk = `CNT#F#R`
+ * AND sk BETWEEN the first and the current bucket of the window. The bucket width is part of the sort key so a
+ * rule whose window changes never mixes widths. Items carry `ttl`; DynamoDB deletes expired items lazily, so
  * reads also filter `ttl > now`.
  */
 export const TTL_ATTRIBUTE = 'ttl';
@@ -29,16 +29,16 @@ export function incidentSkSince(sinceIso: string): string {
   return `INC#${sinceIso}`;
 }
 
-export function counterPk(functionName: string, ruleId: string, bucketSeconds: number): string {
-  return `CNT#${functionName}#${ruleId}#${bucketSeconds}`;
+export function counterPk(functionName: string, ruleId: string): string {
+  return `CNT#${functionName}#${ruleId}`;
 }
 
 export function bucketStart(atMs: number, bucketSeconds: number): number {
   return Math.floor(atMs / 1000 / bucketSeconds) * bucketSeconds;
 }
 
-export function counterSk(bucketStartS: number): string {
-  return `B#${String(bucketStartS).padStart(10, '0')}`;
+export function counterSk(bucketSeconds: number, bucketStartS: number): string {
+  return `B#${bucketSeconds}#${String(bucketStartS).padStart(10, '0')}`;
 }
 
 export function epochSeconds(ms: number): number {
