@@ -203,6 +203,15 @@ describe('package-layer.mjs', () => {
         expect([e.name, e.mode]).toEqual([e.name, 0o100755]);
       if (e.name === 'sentinel-wrapper') expect(e.mode).toBe(0o100755);
     }
-    expect(entries.some((e) => e.name === 'sentinel/manifest.json')).toBe(true);
+    // The manifest inside the zip describes exactly the other files inside the zip.
+    const manifestEntry = entries.find((e) => e.name === 'sentinel/manifest.json');
+    expect(manifestEntry).toBeDefined();
+    const listed = (JSON.parse(manifestEntry!.data.toString('utf8')) as { files: Record<string, string> }).files;
+    const zipped = Object.fromEntries(
+      entries
+        .filter((e) => !e.name.endsWith('/') && e.name !== 'sentinel/manifest.json')
+        .map((e) => [e.name, sha256(e.data)]),
+    );
+    expect(listed).toEqual(zipped);
   });
 });
