@@ -40,6 +40,8 @@ export interface RuntimeRun {
   stderr(): string;
   /** Stdout split into lines (records), without the trailing empty one. */
   lines(): string[];
+  /** Bytes the runtime wrote to the telemetry fd (when `telemetryFd`). */
+  telemetry(): Buffer;
   kill(): void;
 }
 
@@ -50,6 +52,8 @@ export interface StartOptions {
   taskRoot: string;
   handler: string;
   env?: Record<string, string | undefined>;
+  /** Open fd 3 as a pipe and pass it as `_LAMBDA_TELEMETRY_LOG_FD` (collected by `telemetry()`). */
+  telemetryFd?: boolean;
 }
 
 /** The environment the emulator gives the runtime (see README.md), minus anything from the test process. */
@@ -76,11 +80,15 @@ export function lambdaEnv(o: StartOptions): Record<string, string> {
 }
 
 export function startRuntime(o: StartOptions): RuntimeRun {
+  const env = lambdaEnv(o);
+  if (o.telemetryFd) env._LAMBDA_TELEMETRY_LOG_FD = '3';
   const child = spawn(join(o.runtimeDir, 'bootstrap'), [], {
     cwd: o.taskRoot,
-    env: lambdaEnv(o),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+    stdio: o.telemetryFd ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
   });
+  const frames: Buffer[] = [];
+  if (o.telemetryFd) (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => frames.push(d));
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -98,6 +106,7 @@ export function startRuntime(o: StartOptions): RuntimeRun {
     stdout: () => out,
     stderr: () => err,
     lines: () => out.split('\n').filter((l) => l.length > 0),
+    telemetry: () => Buffer.concat(frames),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
