@@ -247,14 +247,16 @@ describe('the checks catch broken templates', () => {
     ]);
   });
 
-  test('an alarm on another metric or namespace', () => {
+  test('an alarm on another metric, namespace or function', () => {
     const t = copy();
     const alarm = at(t, 'Resources.IncidentAlarm.Properties');
     alarm.MetricName = 'Findings';
     alarm.Namespace = 'Other';
+    alarm.Dimensions = [{ Name: 'FunctionName', Value: 'some-other-function' }];
     expect(checkAlarm(t)).toEqual([
       "alarm IncidentAlarm: Namespace must be the functions' SENTINEL_METRICS_NAMESPACE (default Sentinel)",
       'alarm IncidentAlarm: MetricName must be Incidents',
+      'alarm IncidentAlarm: FunctionName dimension must name a protected function of this template',
     ]);
   });
 

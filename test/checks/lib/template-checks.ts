@@ -332,13 +332,22 @@ export function checkSecrets(t: Template, spec: readonly ConfigVar[] = CONFIG_SP
 export function checkAlarm(t: Template): string[] {
   const problems: string[] = [];
   const topics = new Set(resourcesOfType(t, 'AWS::SNS::Topic').map(([id]) => id));
+  // A function is named by !Ref of the function, or by whatever its FunctionName property says.
+  const protectedNames: Json[] = [];
+  for (const type of ['AWS::Serverless::Function', 'AWS::Lambda::Function'])
+    for (const [fid, r] of resourcesOfType(t, type)) {
+      protectedNames.push({ Ref: fid });
+      if (props(r).FunctionName !== undefined) protectedNames.push(props(r).FunctionName);
+    }
   for (const [id, r] of resourcesOfType(t, 'AWS::CloudWatch::Alarm')) {
     const p = props(r);
     if (p.Namespace === undefined || !sameAsFunctionsNamespace(t, p.Namespace))
       problems.push(`alarm ${id}: Namespace must be the functions' SENTINEL_METRICS_NAMESPACE (default Sentinel)`);
     if (p.MetricName !== 'Incidents') problems.push(`alarm ${id}: MetricName must be Incidents`);
-    const dims = asList(p.Dimensions).map((d) => (isObj(d) ? d.Name : undefined));
-    if (!dims.includes('FunctionName')) problems.push(`alarm ${id}: needs the FunctionName dimension`);
+    const dim = asList(p.Dimensions).find((d) => isObj(d) && d.Name === 'FunctionName');
+    if (!isObj(dim)) problems.push(`alarm ${id}: needs the FunctionName dimension`);
+    else if (!protectedNames.some((n) => JSON.stringify(n) === JSON.stringify(dim.Value)))
+      problems.push(`alarm ${id}: FunctionName dimension must name a protected function of this template`);
     if (!asList(p.AlarmActions).some((a) => topics.has(refName(a) ?? '')))
       problems.push(`alarm ${id}: must notify the alert topic`);
   }
