@@ -135,6 +135,8 @@ export interface RetryOptions {
   onRetry?: (e: unknown, attempt: number, delayMs: number) => void;
   /** Shortest time worth starting an attempt with. */
   minAttemptMs?: number;
+  /** Longest single attempt; default: half the remaining time (≥ 250 ms), so a hang leaves room for a retry. */
+  attemptTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -153,7 +155,8 @@ export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) =>
     const remaining = o.deadline - Date.now();
     if (remaining < minAttemptMs) throw new DeadlineError(attempt - 1, last ?? new Error('no time left'));
     try {
-      return await op(AbortSignal.timeout(remaining), attempt);
+      const attemptMs = Math.min(remaining, o.attemptTimeoutMs ?? Math.max(250, remaining / 2));
+      return await op(AbortSignal.timeout(attemptMs), attempt);
     } catch (e) {
       last = e;
       if (!retryable(e) || attempt === maxAttempts) throw e;
