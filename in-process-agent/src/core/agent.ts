@@ -1,0 +1,228 @@
+/**
+ * The agent's state and its one decision point. Hooks describe an operation (sink, arguments, detectors to run);
+ * `check` runs the detectors against the invocation's inputs, reports verdicts as findings, and returns the error
+ * to fail the operation with when policy blocks it. Any exception in here is counted and reported, never thrown
+ * into user code (fail open, visibly).
+ */
+import type { AgentMessage, QuarantineInfo } from '../../../protocol/channel';
+import { isBlocking, type SentinelConfig } from '../../../protocol/config';
+import type { Category, Finding } from '../../../protocol/finding';
+import type { InputString } from '../input/extract';
+import type { Roots, Verdict } from '../detectors/types';
+import { type Invocation, InvocationContext } from '../context/invocation';
+import { attribute, captureFrames, type Frame, isUnder } from '../context/stack';
+import { HookRegistry } from '../hooks/registry';
+import { SentinelBlockedError } from '../policy/blocked-error';
+import { buildFinding } from '../report/build-finding';
+
+export const AGENT_VERSION = '0.1.0';
+/** Findings per invocation (and for the init phase) beyond which further ones are counted as dropped. */
+const MAX_FINDINGS_PER_SCOPE = 64;
+
+export interface Secret {
+  name: string;
+  value: string;
+}
+
+export type Detect = (inputs: InputString[]) => Verdict | undefined | (Verdict | undefined)[];
+
+export interface CheckOptions {
+  /** Also report when code evaluated from a string (eval / Function / vm) performs this operation. */
+  evalOrigin?: boolean;
+  /** Verdicts of these categories are not reported when the operation comes from the runtime itself. */
+  exemptRuntime?: boolean;
+  /** Stack captured earlier (e.g. when the operation started, for checks that run in a later event). */
+  frames?: Frame[];
+  /** Report only: the operation can no longer be stopped at this point. */
+  noBlock?: boolean;
+}
+
+export type Sender = (msg: AgentMessage) => void;
+
+export class Agent {
+  readonly context = new InvocationContext();
+  readonly hooks = new HookRegistry();
+  readonly droppedFiles = new Set<string>();
+  /** > 0 while the agent itself (or an outer hook) is running: nested hooked calls pass straight through. */
+  guard = 0;
+  internalErrors = 0;
+  droppedFindings = 0;
+  quarantine: QuarantineInfo | undefined;
+  secrets: Secret[] = [];
+  private send: Sender = () => {};
+  /** Counters of the channel client (set once it exists). */
+  channelStats: () => { dropped: number; queued: number } = () => ({ dropped: 0, queued: 0 });
+  private readonly internalReported = new Set<string>();
+  private initFindings = 0;
+  private readonly findingsPerInvocation = new WeakMap<Invocation, number>();
+
+  constructor(
+    readonly config: SentinelConfig,
+    readonly roots: Roots,
+    readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.refreshSecrets();
+  }
+
+  setSender(send: Sender): void {
+    this.send = send;
+  }
+
+  emit(msg: AgentMessage): void {
+    try {
+      this.send(msg);
+    } catch (e) {
+      this.internalError(e, 'channel.send');
+    }
+  }
+
+  /** Secret values to look for in outbound data (read from the unhooked env object). */
+  refreshSecrets(): void {
+    const names = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', ...this.config.secretVars];
+    const out: Secret[] = [];
+    for (const name of names) {
+      const value = this.env[name];
+      if (typeof value === 'string' && value.length >= 8) out.push({ name, value });
+    }
+    this.secrets = out;
+  }
+
+  /** Runs `detect` for one operation; returns the error to fail it with when blocked, else undefined. */
+  check(
+    sink: string,
+    args: () => readonly string[],
+    detect: Detect,
+    opts: CheckOptions = {},
+  ): SentinelBlockedError | undefined {
+    if (this.guard > 0) return undefined;
+    this.guard++;
+    try {
+      const inv = this.context.current();
+      const inputs = inv ? inv.inputs((e) => this.internalError(e, 'extractInputs')) : [];
+      const raw = detect(inputs);
+      const verdicts: Verdict[] = Array.isArray(raw)
+        ? raw.filter((v): v is Verdict => v !== undefined)
+        : raw
+          ? [raw]
+          : [];
+      let frames: Frame[] | undefined = opts.frames;
+      if (opts.evalOrigin) {
+        frames ??= captureFrames();
+        const evalFrame = frames.find((f) => f.isEval);
+        if (evalFrame && !frames.some((f) => isUnder(f.file, this.roots.runtimeDir) && !f.isEval)) {
+          verdicts.push({
+            category: 'code_injection',
+            kind: 'eval_origin',
+            severity: 'high',
+            confidence: 'medium',
+            title: `code evaluated from a string reached ${sink}`,
+            details: { evalOrigin: (evalFrame.evalOrigin ?? '').slice(0, 200) },
+          });
+        }
+      }
+      if (verdicts.length === 0) return undefined;
+      frames ??= captureFrames();
+      const attribution = attribute(frames);
+      if (opts.exemptRuntime !== false && attribution.file && isUnder(attribution.file, this.roots.runtimeDir))
+        return undefined;
+      const blockCategory = opts.noBlock
+        ? undefined
+        : verdicts.find((v) => isBlocking(this.config, v.category))?.category;
+      const error = blockCategory ? new SentinelBlockedError(blockCategory, inv?.requestId, sink) : undefined;
+      const argList = args();
+      for (const v of verdicts) {
+        this.report(
+          buildFinding(v, {
+            sink,
+            args: argList,
+            phase: this.context.phase(),
+            requestId: inv?.requestId,
+            blocked: error !== undefined,
+            attribution,
+          }),
+          inv,
+        );
+      }
+      return error;
+    } catch (e) {
+      this.internalError(e, sink);
+      return undefined;
+    } finally {
+      this.guard--;
+    }
+  }
+
+  /** Reports one verdict that is not tied to a hooked call (integrity, pollution, secrets). */
+  reportVerdict(v: Verdict, sink: string, args: readonly string[] = [], frames?: Frame[]): void {
+    this.guard++;
+    try {
+      const inv = this.context.current();
+      const attribution = attribute(frames ?? captureFrames());
+      this.report(
+        buildFinding(v, {
+          sink,
+          args,
+          phase: this.context.phase(),
+          requestId: inv?.requestId,
+          blocked: false,
+          attribution,
+        }),
+        inv,
+      );
+    } catch (e) {
+      this.internalError(e, `report:${sink}`);
+    } finally {
+      this.guard--;
+    }
+  }
+
+  isBlocking(category: Category): boolean {
+    return isBlocking(this.config, category);
+  }
+
+  /** Counts an agent failure and reports it once per place (category `agent`, kind `internal_error`). */
+  internalError(e: unknown, where: string): void {
+    this.internalErrors++;
+    if (this.internalReported.has(where) || this.internalReported.size > 32) return;
+    this.internalReported.add(where);
+    try {
+      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const finding: Finding = {
+        id: `${Date.now().toString(16)}-${Math.random().toString(16).slice(2, 10)}`,
+        time: new Date().toISOString(),
+        source: 'agent',
+        category: 'agent',
+        kind: 'internal_error',
+        severity: 'low',
+        confidence: 'high',
+        title: `agent internal error in ${where.slice(0, 80)}`,
+        phase: this.context.phase(),
+        blocked: false,
+        details: { where: where.slice(0, 120), error: message.slice(0, 200) },
+      };
+      const rid = this.context.current()?.requestId;
+      if (rid) finding.requestId = rid;
+      this.send({ t: 'finding', finding });
+    } catch {
+      /* nothing more we can do without risking user code */
+    }
+  }
+
+  private report(finding: Finding, inv: Invocation | undefined): void {
+    // Same verdict through several layers (fetch → undici → socket) is reported once per invocation.
+    const key = `${finding.category}|${finding.kind}|${finding.title}`;
+    const seen = inv ? inv.reported : this.context.initReported;
+    if (seen.has(key)) return;
+    const count = inv ? (this.findingsPerInvocation.get(inv) ?? 0) : this.initFindings;
+    if (count >= MAX_FINDINGS_PER_SCOPE) {
+      this.droppedFindings++;
+      return;
+    }
+    seen.add(key);
+    if (inv) this.findingsPerInvocation.set(inv, count + 1);
+    else this.initFindings++;
+    this.emit({ t: 'finding', finding });
+  }
+}
+
+export const AGENT_KEY = Symbol.for('sentinel.agent');

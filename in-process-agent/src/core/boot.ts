@@ -1,0 +1,116 @@
+/**
+ * Starts the agent once per runtime process and publishes its API on a global symbol, which the handler shim
+ * (a separate bundle) uses: one agent state per process whichever bundle asks first.
+ */
+import * as path from 'node:path';
+import { parseConfig } from '../../../protocol/config';
+import { ChannelClient } from '../channel/client';
+import type { Roots } from '../detectors/types';
+import { parseQuarantineVar } from '../handler/refusal';
+import { installPreloadHandlerWrap } from '../handler/preload-wrap';
+import { wrapHandler, type WrapOptions } from '../handler/wrap';
+import type { AnyFn } from '../hooks/registry';
+import { Agent, AGENT_KEY, AGENT_VERSION } from './agent';
+import { Installer } from './install';
+
+export type AttachMode = 'wrapper' | 'preload';
+
+export interface AgentApi {
+  agent: Agent;
+  attach: AttachMode;
+  /** Hooks every builtin now (the shim calls it before loading user code). */
+  installAll(): void;
+  /** Connects the channel (idempotent). */
+  startChannel(): void;
+  wrapHandler(fn: AnyFn, opts?: WrapOptions): AnyFn;
+  version: string;
+}
+
+export function shouldStart(env: NodeJS.ProcessEnv, pid: number = process.pid): boolean {
+  if (!env._HANDLER && !env.SENTINEL_HANDLER) return false;
+  const active = env.SENTINEL_AGENT_ACTIVE;
+  return !active || active === String(pid);
+}
+
+export function rootsFrom(env: NodeJS.ProcessEnv, agentDir: string): Roots {
+  const tmp = new Set<string>(['/tmp']);
+  if (env.TMPDIR) tmp.add(path.resolve(env.TMPDIR));
+  return {
+    taskRoot: path.resolve(env.LAMBDA_TASK_ROOT || process.cwd()),
+    runtimeDir: env.LAMBDA_RUNTIME_DIR ? path.resolve(env.LAMBDA_RUNTIME_DIR) : '',
+    layerRoot: path.resolve(env.SENTINEL_LAYER_ROOT || path.resolve(agentDir, '..')),
+    tmpDirs: [...tmp],
+  };
+}
+
+export function getAgentApi(): AgentApi | undefined {
+  return (globalThis as Record<symbol, unknown>)[AGENT_KEY] as AgentApi | undefined;
+}
+
+export function bootAgent(env: NodeJS.ProcessEnv = process.env): AgentApi | undefined {
+  const existing = getAgentApi();
+  if (existing) return existing;
+  if (!shouldStart(env)) return undefined;
+  env.SENTINEL_AGENT_ACTIVE = String(process.pid);
+  const attach: AttachMode = env.SENTINEL_HANDLER ? 'wrapper' : 'preload';
+  const { config } = parseConfig(env);
+  const agentDir = typeof __dirname === 'string' ? __dirname : process.cwd();
+  const agent = new Agent(config, rootsFrom(env, agentDir), env);
+  agent.quarantine = parseQuarantineVar(config.quarantine);
+
+  const channel = new ChannelClient({
+    hello: {
+      pid: process.pid,
+      node: process.version,
+      agentVersion: AGENT_VERSION,
+      attach,
+      handler: env.SENTINEL_HANDLER || env._HANDLER,
+    },
+    connect: (socket, p) => {
+      agent.guard++;
+      try {
+        socket.connect(p);
+      } finally {
+        agent.guard--;
+      }
+    },
+    onQuarantine: (q) => {
+      agent.quarantine = q;
+    },
+    onError: (e) => agent.internalError(e, 'channel'),
+  });
+  agent.setSender((m) => channel.send(m));
+  agent.channelStats = () => ({ dropped: channel.dropped, queued: channel.queued });
+
+  const installer = new Installer(agent);
+  installer.installEager();
+  let channelStarted = false;
+  const api: AgentApi = {
+    agent,
+    attach,
+    version: AGENT_VERSION,
+    installAll: () => installer.installAll(),
+    startChannel: () => {
+      if (channelStarted) return;
+      channelStarted = true;
+      agent.guard++;
+      try {
+        channel.start();
+      } catch (e) {
+        agent.internalError(e, 'channel.start');
+      } finally {
+        agent.guard--;
+      }
+    },
+    wrapHandler: (fn, opts) => wrapHandler(agent, fn, opts),
+  };
+  Object.defineProperty(globalThis, AGENT_KEY, { value: api, enumerable: false, configurable: false, writable: false });
+
+  if (attach === 'preload') {
+    // No shim: hook everything now and wrap the handler when the runtime loads its module.
+    api.installAll();
+    api.startChannel();
+    installPreloadHandlerWrap(api, env);
+  }
+  return api;
+}

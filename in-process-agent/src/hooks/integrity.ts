@@ -1,0 +1,63 @@
+/**
+ * Tampering with the guard itself (T12): `process.binding` / `process._linkedBinding` reached from user code
+ * (they give access to the raw natives under the hooks), and hooks replaced after install (checked around
+ * every invocation).
+ */
+import type { Agent } from '../core/agent';
+import { captureFrames, firstUserFrame } from '../context/stack';
+
+export function installBindingHooks(agent: Agent): void {
+  for (const key of ['binding', '_linkedBinding'] as const) {
+    agent.hooks.patch(
+      process,
+      key,
+      `process.${key}`,
+      (original) =>
+        function (this: unknown, ...a: unknown[]) {
+          if (agent.guard === 0) {
+            try {
+              const frames = captureFrames();
+              // Node's own deprecated paths call it too; only user frames count.
+              if (firstUserFrame(frames) && !frames[1]?.file.startsWith('node:')) {
+                agent.reportVerdict(
+                  {
+                    category: 'integrity',
+                    kind: 'process_binding',
+                    severity: 'high',
+                    confidence: 'medium',
+                    title: `process.${key}('${String(a[0]).slice(0, 40)}') called by user code`,
+                    details: { binding: String(a[0]).slice(0, 64) },
+                  },
+                  `process.${key}`,
+                  [String(a[0])],
+                  frames,
+                );
+              }
+            } catch (e) {
+              agent.internalError(e, `process.${key}`);
+            }
+          }
+          return original.apply(this, a);
+        },
+    );
+  }
+}
+
+/** Reports hooks that no longer hold the agent's wrapper (each once). */
+export function verifyHooks(agent: Agent): void {
+  for (const label of agent.hooks.replaced()) {
+    agent.reportVerdict(
+      {
+        category: 'integrity',
+        kind: 'hook_replaced',
+        severity: 'critical',
+        confidence: 'high',
+        title: `Sentinel hook ${label} was replaced`,
+        details: { hook: label },
+      },
+      'integrity',
+      [label],
+      [],
+    );
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Outbound network hooks. The enforcement point is `net.Socket.prototype.connect`, which every TCP/TLS client
+ * goes through (net/tls connect, http/https agents, undici and global fetch): it checks the target before the
+ * connection starts and, for host names, checks the IP actually connected to on the socket's 'connect' event
+ * (DNS rebinding) before any byte is written. http/https request/get and global fetch are wrapped too, for the
+ * URL, headers and body (secret values leaving the function) and to fail in their own convention; requests
+ * made with the npm `undici` package are seen through its diagnostics channel (report only).
+ */
+import type * as httpT from 'node:http';
+import type * as netT from 'node:net';
+import type { Agent } from '../core/agent';
+import type { Frame } from '../context/stack';
+import { captureFrames } from '../context/stack';
+import { detectOutbound, detectSecretLeak } from '../detectors/index';
+import type { Verdict } from '../detectors/types';
+import type { InputString } from '../input/extract';
+import type { AnyFn } from './registry';
+
+type Protocol = 'http' | 'https' | 'tcp' | 'tls' | 'dns';
+export interface Target {
+  host: string;
+  ip?: string;
+  port: number;
+  protocol: Protocol;
+  url?: string;
+}
+
+/** Set while an http(s) wrapper runs the original request synchronously: the socket hook then skips the
+ *  pre-connect check already done (or applies its block decision). */
+let pending: { protocol: Protocol; error?: Error } | undefined;
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+export function isIpLiteral(h: string): boolean {
+  return IPV4.test(h) || h.includes(':');
+}
+
+function stripBrackets(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+/** Hosts of AWS_ENDPOINT_URL(_*) count as AWS endpoints (the SDK's standard endpoint override). */
+export function awsEndpointHosts(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!v || !(k === 'AWS_ENDPOINT_URL' || k.startsWith('AWS_ENDPOINT_URL_'))) continue;
+    try {
+      out.push(stripBrackets(new URL(v).hostname));
+    } catch {
+      /* not a URL: ignored */
+    }
+  }
+  return out;
+}
+
+export class NetworkHooks {
+  private readonly egressAllow: string[];
+  private readonly runtimeApi: string | undefined;
+
+  constructor(private readonly agent: Agent) {
+    this.egressAllow = [...agent.config.egressAllow, ...awsEndpointHosts(agent.env)];
+    this.runtimeApi = agent.env.AWS_LAMBDA_RUNTIME_API || undefined;
+  }
+
+  private outbound(t: Target, inputs: InputString[]): Verdict[] {
+    return detectOutbound(t, inputs, { egressAllow: this.egressAllow, runtimeApi: this.runtimeApi });
+  }
+
+  private leak(data: string): Verdict | undefined {
+    return this.agent.secrets.length > 0 && data ? detectSecretLeak(data, this.agent.secrets) : undefined;
+  }
+
+  /** Checks a request-level target plus the data that leaves with it. */
+  checkRequest(sink: string, t: Target, data: () => string): Error | undefined {
+    return this.agent.check(
+      sink,
+      () => [t.url ?? `${t.host}:${t.port}`],
+      (inputs) => [...this.outbound(t, inputs), this.leak(data())],
+      { evalOrigin: true },
+    );
+  }
+
+  installNet(net: typeof netT): void {
+    const self = this;
+    const agent = this.agent;
+    const normalize = (net as unknown as { _normalizeArgs?: (a: unknown[]) => unknown[] })._normalizeArgs;
+    agent.hooks.patch(
+      net.Socket.prototype,
+      'connect',
+      'net.Socket.prototype.connect',
+      (original) =>
+        function (this: netT.Socket, ...a: unknown[]) {
+          const p = pending;
+          pending = undefined; // a nested connect (tls over a proxy socket) is checked on its own
+          let err: Error | undefined = p?.error;
+          try {
+            const norm = Array.isArray(a[0]) ? (a[0] as unknown[]) : normalize ? normalize(a) : a;
+            const o = (norm[0] ?? {}) as { host?: string; port?: number | string; path?: string };
+            if (o.path === undefined && !err) {
+              const host = stripBrackets(String(o.host ?? 'localhost'));
+              const port = Number(o.port);
+              const protocol: Protocol = p?.protocol ?? ((this as { encrypted?: boolean }).encrypted ? 'tls' : 'tcp');
+              const literal = isIpLiteral(host);
+              if (!p && agent.guard === 0) {
+                const t: Target = { host, ip: literal ? host : undefined, port, protocol };
+                err = agent.check(
+                  `net.connect`,
+                  () => [`${host}:${port}`],
+                  (inputs) => self.outbound(t, inputs),
+                  { evalOrigin: true },
+                );
+              }
+              if (!err && !literal) self.checkConnectedIp(this, host, port, protocol);
+            }
+          } catch (e) {
+            agent.internalError(e, 'net.connect');
+          }
+          if (err) {
+            const e = err;
+            process.nextTick(() => this.destroy(e));
+            return this;
+          }
+          return original.apply(this, a);
+        },
+    );
+  }
+
+  /** After DNS: the address actually connected to (SSRF through names that resolve to internal addresses). */
+  private checkConnectedIp(socket: netT.Socket, host: string, port: number, protocol: Protocol): void {
+    const frames: Frame[] = captureFrames();
+    socket.prependOnceListener('connect', () => {
+      const ip = socket.remoteAddress;
+      if (!ip) return;
+      const t: Target = { host, ip, port, protocol };
+      const err = this.agent.check(
+        'net.connect',
+        () => [`${host}:${port}`, ip],
+        // The egress verdict was decided on the name before connecting; only address-based verdicts here.
+        (inputs) => this.outbound(t, inputs).filter((v) => v.category !== 'egress'),
+        { frames },
+      );
+      if (err) socket.destroy(err);
+    });
+  }
+
+  installHttp(mod: typeof httpT, protocol: 'http' | 'https'): void {
+    const self = this;
+    for (const fn of ['request', 'get'] as const) {
+      this.agent.hooks.patch(
+        mod,
+        fn,
+        `${protocol}.${fn}`,
+        (original) =>
+          function (this: unknown, ...a: unknown[]) {
+            let err: Error | undefined;
+            let checked = false;
+            if (self.agent.guard === 0) {
+              try {
+                const req = requestTarget(a, protocol);
+                if (req) {
+                  checked = true;
+                  err = self.checkRequest(
+                    `${protocol}.${fn}`,
+                    req.target,
+                    () => `${req.target.url ?? ''}\n${headerText(req.headers)}`,
+                  );
+                }
+              } catch (e) {
+                self.agent.internalError(e, `${protocol}.${fn}`);
+              }
+            }
+            const prev = pending;
+            pending = checked ? { protocol, error: err } : undefined;
+            let result: httpT.ClientRequest;
+            try {
+              result = original.apply(this, a);
+            } finally {
+              pending = prev;
+            }
+            if (err) result.destroy(err);
+            else if (checked) self.watchBody(result, `${protocol}.${fn}`);
+            return result;
+          },
+      );
+    }
+  }
+
+  /** Secret values in the request body: checked on write/end, before the bytes leave. */
+  private watchBody(req: httpT.ClientRequest, sink: string): void {
+    if (this.agent.secrets.length === 0) return;
+    const check = (chunk: unknown): Error | undefined => {
+      if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return undefined;
+      const text = typeof chunk === 'string' ? chunk.slice(0, 65536) : chunk.subarray(0, 65536).toString('latin1');
+      return self.agent.check(
+        sink,
+        () => ['<body>'],
+        () => self.leak(text),
+      );
+    };
+    const origWrite = req.write as AnyFn;
+    const origEnd = req.end as AnyFn;
+    req.write = function (this: httpT.ClientRequest, ...a: unknown[]) {
+      const err = check(a[0]);
+      if (err) {
+        this.destroy(err);
+        return false;
+      }
+      return origWrite.apply(this, a);
+    } as typeof req.write;
+    req.end = function (this: httpT.ClientRequest, ...a: unknown[]) {
+      const err = typeof a[0] === 'function' ? undefined : check(a[0]);
+      if (err) {
+        this.destroy(err);
+        return this;
+      }
+      return origEnd.apply(this, a);
+    } as typeof req.end;
+  }
+
+  installFetch(g: typeof globalThis): void {
+    const self = this;
+    this.agent.hooks.patch(
+      g,
+      'fetch',
+      'globalThis.fetch',
+      (original) =>
+        function fetch(this: unknown, ...a: unknown[]) {
+          let err: Error | undefined;
+          if (self.agent.guard === 0) {
+            try {
+              const r = fetchTarget(a[0], a[1]);
+              if (r) err = self.checkRequest('fetch', r.target, r.data);
+            } catch (e) {
+              self.agent.internalError(e, 'fetch');
+            }
+          }
+          if (err) return Promise.reject(err);
+          return original.apply(this, a);
+        },
+    );
+  }
+
+  /** npm undici (and Node's bundled undici) publish every request; report only (it is already under way). */
+  subscribeUndici(dc: typeof import('node:diagnostics_channel')): void {
+    dc.subscribe('undici:request:create', (message) => {
+      try {
+        const req = (message as { request?: { origin?: unknown; path?: unknown; headers?: unknown } }).request;
+        if (!req || typeof req.origin !== 'string') return;
+        const u = new URL(String(req.path ?? '/'), req.origin);
+        const protocol = u.protocol === 'https:' ? 'https' : 'http';
+        const t: Target = {
+          host: stripBrackets(u.hostname),
+          port: Number(u.port) || (protocol === 'https' ? 443 : 80),
+          protocol,
+          url: u.href,
+        };
+        const headers = Array.isArray(req.headers) ? req.headers.join('\n') : String(req.headers ?? '');
+        this.agent.check(
+          'undici.request',
+          () => [u.href],
+          (inputs) => [...this.outbound(t, inputs), this.leak(`${u.href}\n${headers}`)],
+          {
+            noBlock: true,
+            evalOrigin: true,
+          },
+        );
+      } catch (e) {
+        this.agent.internalError(e, 'undici:request:create');
+      }
+    });
+  }
+}
+
+function headerText(h: unknown): string {
+  if (!h || typeof h !== 'object') return '';
+  if (Array.isArray(h)) return h.join('\n');
+  const parts: string[] = [];
+  if (typeof (h as { forEach?: unknown }).forEach === 'function') {
+    // Headers / Map
+    (h as { forEach: (cb: (v: unknown, k: unknown) => void) => void }).forEach((v, k) => {
+      parts.push(`${String(k)}: ${String(v)}`);
+    });
+    return parts.join('\n');
+  }
+  for (const [k, v] of Object.entries(h as Record<string, unknown>)) parts.push(`${k}: ${String(v)}`);
+  return parts.join('\n');
+}
+
+type ReqOptions = {
+  protocol?: string;
+  hostname?: string;
+  host?: string;
+  port?: number | string;
+  path?: string;
+  socketPath?: string;
+  headers?: unknown;
+};
+
+/** http(s).request's three shapes: (url[, options][, cb]), (options[, cb]). Undefined for Unix sockets. */
+export function requestTarget(
+  a: readonly unknown[],
+  defaultProtocol: 'http' | 'https',
+): { target: Target; headers: unknown } | undefined {
+  let url: URL | undefined;
+  let opts: ReqOptions = {};
+  if (typeof a[0] === 'string') url = new URL(a[0]);
+  else if (a[0] instanceof URL) url = a[0];
+  else if (a[0] && typeof a[0] === 'object') opts = a[0] as ReqOptions;
+  if (url && a[1] && typeof a[1] === 'object') opts = a[1] as ReqOptions;
+  if (opts.socketPath) return undefined;
+  const protoStr = (opts.protocol ?? url?.protocol ?? `${defaultProtocol}:`).replace(/:$/, '');
+  const protocol: 'http' | 'https' = protoStr === 'https' ? 'https' : 'http';
+  const host = stripBrackets(String(opts.hostname ?? opts.host ?? url?.hostname ?? 'localhost'));
+  const port = Number(opts.port ?? (url?.port || undefined) ?? (protocol === 'https' ? 443 : 80));
+  const path = String(opts.path ?? (url ? `${url.pathname}${url.search}` : '/'));
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  return { target: { host, port, protocol, url: `${protocol}://${hostForUrl}:${port}${path}` }, headers: opts.headers };
+}
+
+/** fetch(input, init): input is a string, URL or Request. */
+export function fetchTarget(input: unknown, init: unknown): { target: Target; data: () => string } | undefined {
+  let href: string | undefined;
+  if (typeof input === 'string') href = input;
+  else if (input instanceof URL) href = input.href;
+  else if (input && typeof input === 'object' && typeof (input as { url?: unknown }).url === 'string')
+    href = (input as { url: string }).url;
+  if (!href) return undefined;
+  const u = new URL(href);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  const protocol = u.protocol === 'https:' ? 'https' : 'http';
+  const i = (init && typeof init === 'object' ? init : {}) as { headers?: unknown; body?: unknown };
+  const headers =
+    i.headers ?? (input && typeof input === 'object' ? (input as { headers?: unknown }).headers : undefined);
+  return {
+    target: {
+      host: stripBrackets(u.hostname),
+      port: Number(u.port) || (protocol === 'https' ? 443 : 80),
+      protocol,
+      url: u.href,
+    },
+    data: () => `${u.href}\n${headerText(headers)}\n${typeof i.body === 'string' ? i.body.slice(0, 65536) : ''}`,
+  };
+}
