@@ -190,10 +190,10 @@ export class NetworkHooks {
     const check = (chunk: unknown): Error | undefined => {
       if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return undefined;
       const text = typeof chunk === 'string' ? chunk.slice(0, 65536) : chunk.subarray(0, 65536).toString('latin1');
-      return self.agent.check(
+      return this.agent.check(
         sink,
         () => ['<body>'],
-        () => self.leak(text),
+        () => this.leak(text),
       );
     };
     const origWrite = req.write as AnyFn;
