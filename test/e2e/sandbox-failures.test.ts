@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import type { FunctionEnvironment } from '../../scripts/sandbox/emulator';
 import { makeLayer, readRecords, recorderVar, type TempLayer, testEnvironment } from './helpers/sandbox';
 
+// Real processes: allow more than jest's default 5 s per test (the e2e project's testTimeout is not applied per project).
+jest.setTimeout(30_000);
+
 const MiB = 1024 * 1024;
 
 describe('sandbox failure handling', () => {

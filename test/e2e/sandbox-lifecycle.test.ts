@@ -17,6 +17,9 @@ import {
   waitFor,
 } from './helpers/sandbox';
 
+// Real processes: allow more than jest's default 5 s per test (the e2e project's testTimeout is not applied per project).
+jest.setTimeout(30_000);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe.each(availableRuntimes())('sandbox lifecycle on Node $major', ({ node }) => {
