@@ -19,7 +19,16 @@ export interface Patch {
 const SKIP = new Set<PropertyKey>(['length', 'name', 'prototype', 'arguments', 'caller']);
 
 /** Makes `wrapper` look like `original` (name, length, prototype chain, own properties). */
-export function disguise<T extends AnyFn>(wrapper: AnyFn, original: T, skip?: PropertyKey): T {
+export function disguise<T extends AnyFn>(fn: AnyFn, original: T, skip?: PropertyKey): T {
+  let wrapper = fn;
+  if (!Object.hasOwn(original, 'prototype') && Object.hasOwn(fn, 'prototype')) {
+    // Async functions and methods have no `prototype` and cannot be constructed: a method keeps both facts.
+    wrapper = {
+      m(this: unknown, ...a: unknown[]) {
+        return fn.apply(this, a);
+      },
+    }.m;
+  }
   Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
   Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
   Object.setPrototypeOf(wrapper, Object.getPrototypeOf(original));
