@@ -155,7 +155,7 @@ export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) =>
     const remaining = o.deadline - Date.now();
     if (remaining < minAttemptMs) throw new DeadlineError(attempt - 1, last ?? new Error('no time left'));
     try {
-      const attemptMs = Math.min(remaining, o.attemptTimeoutMs ?? Math.max(250, remaining / 2));
+      const attemptMs = Math.floor(Math.min(remaining, o.attemptTimeoutMs ?? Math.max(250, remaining / 2)));
       return await op(AbortSignal.timeout(attemptMs), attempt);
     } catch (e) {
       last = e;

@@ -31,6 +31,12 @@ interface Entry {
   state: 'pending' | 'sending' | 'sent';
   mergedBefore: number;
   mergedAfterSend: number;
+  /** Channels that already took this message: a retry only goes to the others (no duplicates). */
+  delivered: Set<'sns' | 'slack'>;
+  /** Failed attempts so far (the message is retried at the next flush). */
+  failures: number;
+  /** Per-channel outcome lines so far. */
+  parts?: string[];
   timer?: NodeJS.Timeout;
   sending?: Promise<void>;
 }
@@ -68,7 +74,11 @@ export class AlertDispatcher {
       this.stats.merged++;
       if (e.state === 'pending') return;
       e.mergedAfterSend++;
-      this.onOutcome([incident.id], { status: 'merged', detail: `merged into the alert of incident ${e.first.id}`, attempts: 0 });
+      this.onOutcome([incident.id], {
+        status: 'merged',
+        detail: `merged into the alert of incident ${e.first.id}`,
+        attempts: 0,
+      });
       return;
     }
     if (e?.timer) clearTimeout(e.timer);
@@ -80,30 +90,44 @@ export class AlertDispatcher {
       state: 'pending',
       mergedBefore: e?.mergedAfterSend ?? 0,
       mergedAfterSend: 0,
+      delivered: new Set(),
+      failures: 0,
     };
     entry.timer = setTimeout(() => this.send(entry, Date.now() + this.opts.sendBudgetMs), this.opts.coalesceMs);
     this.entries.set(key, entry);
   }
 
-  /** Sends every pending alert now and waits for all sends (each bounded by `deadline`). */
-  async flush(deadline: number): Promise<void> {
-    for (const e of this.entries.values()) if (e.state === 'pending') this.send(e, deadline);
-    await Promise.all([...this.inFlight]);
+  /**
+   * Sends every pending alert now and waits for all sends (each bounded by `deadline`). A message that failed
+   * on a channel stays pending for the next flush; with `final` (SHUTDOWN) its failure is reported instead.
+   */
+  async flush(deadline: number, final = false): Promise<void> {
+    // An in-flight send may fail and go back to pending: wait, then send what is pending, twice at most.
+    for (let round = 0; round < 2; round++) {
+      await Promise.all([...this.inFlight]);
+      for (const e of this.entries.values()) if (e.state === 'pending') this.send(e, deadline, final);
+      await Promise.all([...this.inFlight]);
+      if (![...this.entries.values()].some((e) => e.state === 'pending') || Date.now() >= deadline) break;
+    }
   }
 
-  private send(e: Entry, deadline: number): void {
+  private send(e: Entry, deadline: number, final = false): void {
     if (e.state !== 'pending') return;
     if (e.timer) clearTimeout(e.timer);
     e.state = 'sending';
-    const p = this.deliver(e, deadline).finally(() => {
-      e.state = 'sent';
-      this.inFlight.delete(p);
-    });
+    const p = this.deliver(e, deadline, final)
+      .then((ok) => {
+        e.state = ok || final ? 'sent' : 'pending';
+      })
+      .finally(() => {
+        this.inFlight.delete(p);
+      });
     e.sending = p;
     this.inFlight.add(p);
   }
 
-  private async deliver(e: Entry, deadline: number): Promise<void> {
+  /** Returns true when every channel took the message. Reports the outcome unless it failed and is not final. */
+  private async deliver(e: Entry, deadline: number, final: boolean): Promise<boolean> {
     const ids = [...e.incidentIds];
     const content: AlertContent = { incident: e.first, count: ids.length, mergedBefore: e.mergedBefore };
     const parts: string[] = [];
@@ -111,7 +135,7 @@ export class AlertDispatcher {
     let failed = false;
     let error: ActionRecord['error'];
     const jobs: Promise<void>[] = [];
-    if (this.channels.sns) {
+    if (this.channels.sns && !e.delivered.has('sns')) {
       const { client, topicArn } = this.channels.sns;
       jobs.push(
         (async () => {
@@ -135,9 +159,13 @@ export class AlertDispatcher {
               {
                 deadline,
                 onRetry: (err, attempt, delayMs) =>
-                  this.log.warn({ evt: 'aws_retry', op: 'SNS.Publish', attempt, delayMs, error: errorInfo(err) }, 'retrying alert'),
+                  this.log.warn(
+                    { evt: 'aws_retry', op: 'SNS.Publish', attempt, delayMs, error: errorInfo(err) },
+                    'retrying alert',
+                  ),
               },
             );
+            e.delivered.add('sns');
             parts.push(`sns: sent ${out.MessageId ?? ''}`.trim());
           } catch (err) {
             failed = true;
@@ -147,7 +175,7 @@ export class AlertDispatcher {
         })(),
       );
     }
-    if (this.channels.slackUrl) {
+    if (this.channels.slackUrl && !e.delivered.has('slack')) {
       const url = this.channels.slackUrl;
       jobs.push(
         (async () => {
@@ -155,8 +183,10 @@ export class AlertDispatcher {
             this.log.warn({ evt: 'slack_retry', attempt, delayMs, reason: why }, 'retrying Slack alert'),
           );
           attempts = Math.max(attempts, r.attempts);
-          if (r.ok) parts.push('slack: sent');
-          else {
+          if (r.ok) {
+            e.delivered.add('slack');
+            parts.push('slack: sent');
+          } else {
             failed = true;
             error ??= { name: 'SlackError', message: r.error ?? 'failed', ...(r.status ? { status: r.status } : {}) };
             parts.push(`slack: failed (${r.error})`);
@@ -165,14 +195,24 @@ export class AlertDispatcher {
       );
     }
     await Promise.all(jobs);
+    e.failures += failed ? 1 : 0;
+    e.parts = [...(e.parts ?? []).filter((p) => !parts.some((q) => q.split(':')[0] === p.split(':')[0])), ...parts];
+    const detail = `${e.parts.join(', ')}${ids.length > 1 ? `; ${ids.length} alerts merged` : ''}${e.failures > 0 ? `; ${e.failures} failed attempt round(s)` : ''}`;
+    if (failed && !final) {
+      this.log.warn(
+        { evt: 'alert', incidentId: e.first.id, ok: false, retry: true, detail },
+        'alert not delivered yet; retrying at the next flush',
+      );
+      return false;
+    }
     this.stats.messages++;
     if (failed) this.stats.failedMessages++;
-    const detail = `${parts.join(', ')}${ids.length > 1 ? `; ${ids.length} alerts merged` : ''}`;
     this.log[failed ? 'warn' : 'info'](
       { evt: 'alert', incidentId: e.first.id, merged: ids.length, mergedBefore: e.mergedBefore, ok: !failed, detail },
       failed ? 'alert not fully delivered' : 'alert sent',
     );
     this.onOutcome(ids, { status: failed ? 'failed' : 'ok', detail, attempts, ...(error ? { error } : {}) });
+    return !failed;
   }
 
   /** Alerts requested but not yet sent (for loss accounting at shutdown). */

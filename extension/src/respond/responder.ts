@@ -133,7 +133,7 @@ export class SentinelResponder implements Responder {
     try {
       await this.drainUrgent(deadline);
       this.metrics.flush();
-      await Promise.all([this.alerts.flush(deadline), this.flushStore(deadline), this.metrics.send(deadline)]);
+      await Promise.all([this.alerts.flush(deadline, true), this.flushStore(deadline), this.metrics.send(deadline)]);
       // Alert outcomes that landed during the first flush re-queued their incidents: store those too.
       if (this.store && this.store.pendingCount > 0 && deadline - Date.now() > 30) await this.flushStore(deadline);
     } catch (e) {

@@ -32,7 +32,7 @@ export async function postSlack(
     if (remaining < 20) return { ok: false, attempts: attempt - 1, status, error: `deadline reached (${last})` };
     let delay: number;
     try {
-      const timeout = Math.min(ATTEMPT_TIMEOUT_MS, remaining, Math.max(250, remaining / 2));
+      const timeout = Math.floor(Math.min(ATTEMPT_TIMEOUT_MS, remaining, Math.max(250, remaining / 2)));
       const res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
