@@ -42,6 +42,8 @@ for (const [group, src, dst, format] of entries) {
       entryPoints: [join(root, src)],
       outfile: join(out, dst),
       format,
+      // The CLI runs inside the repository: its dependencies (some native, e.g. dynalite's leveldb) load from node_modules.
+      packages: group === 'cli' ? 'external' : undefined,
       minifyWhitespace: group === 'layer',
       minifySyntax: group === 'layer',
       // ESM bundles that use CJS-only dependencies need a real `require`.
