@@ -17,7 +17,7 @@ describe('sandbox failure handling', () => {
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
-  const layerWith = (...exts: Parameters<typeof makeLayer>[0]): TempLayer => {
+  const layerWith = (...exts: NonNullable<Parameters<typeof makeLayer>[0]>): TempLayer => {
     const l = makeLayer(exts);
     cleanups.push(() => l.cleanup());
     return l;

@@ -439,8 +439,9 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
       return reject(429, 'TooManyRequestsException', 'Rate Exceeded.');
     }
 
-    const coldStart = !this.initialized;
-    if (coldStart) {
+    // The first invoke after an init (explicit or its own) is the cold start.
+    const coldStart = !this.initialized || this.pendingInitDurationMs !== undefined;
+    if (!this.initialized) {
       let init = await this.runInit(
         this.initAttempts === 0 ? 'init' : 'invoke',
         Date.now() + (this.initAttempts === 0 ? o.initTimeoutMs : o.timeoutMs),
@@ -661,6 +662,8 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
         runtime.kill();
       }
     }
+    // The runtime's stream is closed: flush buffered telemetry while the listeners still live.
+    this.hub.flush();
     const waiting: LaunchedExtension[] = [];
     for (const ext of this.launched.values()) {
       if (!ext.process?.running) continue;

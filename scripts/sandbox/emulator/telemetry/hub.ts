@@ -72,6 +72,10 @@ export class TelemetryHub {
     this.subscribers.clear();
   }
 
+  flush(): void {
+    for (const s of this.subscribers.values()) s.flush();
+  }
+
   async idle(): Promise<void> {
     await Promise.all([...this.subscribers.values()].map((s) => s.idle()));
   }

@@ -188,6 +188,11 @@ export class Subscriber {
     });
   }
 
+  /** Sends what is buffered now (the platform flushes when an input stream closes, e.g. at shutdown). */
+  flush(): void {
+    this.cut();
+  }
+
   /** Waits for the batch in flight (if any). */
   async idle(): Promise<void> {
     while (this.inFlight) await this.inFlight;
