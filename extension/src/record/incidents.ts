@@ -10,7 +10,7 @@ import { incidentPk, incidentSk, incidentSkSince, TTL_ATTRIBUTE } from './keys';
 import type { AuditRecord, Incident } from './types';
 
 const BATCH_SIZE = 25; // DynamoDB's BatchWriteItem limit
-const CONCURRENCY = 10;
+const CONCURRENCY = 20;
 /** Bound on queued incidents; beyond it the oldest are dropped and counted (an attack flood must not OOM us). */
 const MAX_QUEUED = 10_000;
 
