@@ -19,17 +19,18 @@ import { extensionEnvironment, logStreamName, runtimeEnvironment } from './env';
 import type { ExtensionsApiHost, RegisterAnswer, RegisterRequest } from './extensions-api';
 import type { ResolvedOptions } from './options';
 import { ManagedProcess, type ProcessExit } from './process';
-import type {
-  EnvironmentReport,
-  ExtensionLogLine,
-  ExtensionRecord,
-  InitRecord,
-  InvocationError,
-  InvocationRecord,
-  InvocationResult,
-  LogLine,
-  PlatformError,
-  ShutdownRecord,
+import {
+  collectStructuredRecords,
+  type EnvironmentReport,
+  type ExtensionLogLine,
+  type ExtensionRecord,
+  type InitRecord,
+  type InvocationError,
+  type InvocationRecord,
+  type InvocationResult,
+  type LogLine,
+  type PlatformError,
+  type ShutdownRecord,
 } from './report';
 import type { HostAnswer, RuntimeApiHost, RuntimeErrorReport } from './runtime-api';
 import { type ApiServer, startApiServer } from './server';
@@ -205,6 +206,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
       telemetry: this.hub.subscriberReports(),
       shutdowns: [...this.shutdowns],
       extensions: this.currentExtensions().length > 0 ? this.currentExtensions() : this.lastExtensions,
+      ...collectStructuredRecords(this.extensionLogs),
     };
   }
 

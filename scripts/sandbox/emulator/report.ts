@@ -96,6 +96,10 @@ export interface EnvironmentReport {
   shutdowns: ShutdownRecord[];
   /** Extensions of the latest generation. */
   extensions: ExtensionRecord[];
+  /** `evt` = finding / incident / action records from the extensions' log lines (docs/contracts.md). */
+  findings: unknown[];
+  incidents: unknown[];
+  actions: unknown[];
 }
 
 export interface StructuredRecords {
