@@ -31,11 +31,15 @@ export function isInertOccurrence(lex: JsLex, code: string, s: number, e: number
       return true;
     case Tok.Punct:
       return false; // an operator chosen by the input
-    default: {
-      // Strings, templates, regexes, comments: inert when the whole token, or strictly inside its delimiters.
-      if (s === ts && e === te) return k !== Tok.Comment;
-      return s > ts && e < te;
+    case Tok.Comment: {
+      // Inside the comment text, never touching the `//` or `/*` `*/` the application wrote.
+      if (s < ts + 2) return false;
+      if (code.charCodeAt(ts + 1) === 47) return true;
+      return code.startsWith('*/', te - 2) ? e <= te - 2 : true;
     }
+    default:
+      // Strings, templates, regexes: inert when the whole token, or strictly inside its delimiters.
+      return (s === ts && e === te) || (s > ts && e < te);
   }
 }
 

@@ -45,7 +45,12 @@ export function encodedForms(value: string): Form[] {
   forms.push({ encoding: 'base64', text: whole64.replace(/=+$/, '') });
   for (const core of base64Cores(bytes, false)) forms.push({ encoding: 'base64', text: core });
   for (const core of base64Cores(bytes, true)) forms.push({ encoding: 'base64url', text: core });
-  const uri = encodeURIComponent(value);
+  let uri = value;
+  try {
+    uri = encodeURIComponent(value);
+  } catch {
+    // lone surrogates cannot be URL-encoded, so they cannot leave in that form either
+  }
   if (uri !== value) {
     forms.push({ encoding: 'url', text: uri, caseInsensitive: true });
     const form = uri.replace(/%20/g, '+');

@@ -170,6 +170,16 @@ export function lexShell(s: string): ShellLex {
           continue;
         }
         break;
+      case 36: // $( starts a command substitution: a new command, not part of a word
+        if (i + 1 < n && s.charCodeAt(i + 1) === 40) {
+          closeWord(i);
+          roles[i] = Ch.Meta;
+          roles[i + 1] = Ch.Meta;
+          i++;
+          cmdPos = true;
+          continue;
+        }
+        break;
       default:
         break;
     }
@@ -197,8 +207,7 @@ export function lexShell(s: string): ShellLex {
         wordAt[i] = word;
         state = 3;
       } else {
-        roles[i] = Ch.Meta;
-        if (d === 40) cmdPos = true; // $( starts a new command
+        roles[i] = Ch.Meta; // $VAR, ${VAR}, $((...))
       }
     } else if (c === 42 || c === 63 || c === 91 || c === 93 || c === 123 || c === 125 || c === 126) {
       roles[i] = Ch.Glob;

@@ -9,6 +9,9 @@ import { redact } from './redact';
 import { Ch, lexShell, type ShellLex } from './shell-lexer';
 import type { Verdict } from './types';
 
+/** Below this length an input that the application also quoted is judged a coincidence when it matches syntax. */
+const SHORT_INPUT = 8;
+
 type ShellKind =
   | 'shell_metachar'
   | 'shell_quote'
@@ -75,6 +78,44 @@ export function classifyShellOccurrence(lex: ShellLex, command: string, s: numbe
   return undefined;
 }
 
+/** The command's literal data (quotes removed, syntax replaced by NUL) and the raw index of each data char. */
+interface Projection {
+  text: string;
+  rawIndex: Int32Array;
+}
+
+function project(lex: ShellLex, command: string): Projection {
+  const rawIndex = new Int32Array(command.length);
+  const parts: string[] = [];
+  let n = 0;
+  for (let i = 0; i < command.length; i++) {
+    const r = lex.roles[i];
+    if (r === Ch.Quote) continue;
+    parts.push(
+      r === Ch.LitUnquoted || r === Ch.LitSingle || r === Ch.LitDouble || r === Ch.Comment ? command[i] : '\0',
+    );
+    rawIndex[n++] = i;
+  }
+  return { text: parts.join(''), rawIndex };
+}
+
+/**
+ * True when raw occurrence [s, e) overlaps a word in which the same input appears as quoted data: then the
+ * quotes and separators it touches were written by the application around that data (e.g. `'\''` escaping),
+ * not contributed by the input.
+ */
+function overlapsQuotedCopy(lex: ShellLex, proj: Projection, value: string, s: number, e: number): boolean {
+  let found = false;
+  forEachOccurrence(proj.text, value, (p) => {
+    const a = lex.wordAt[proj.rawIndex[p]];
+    const b = lex.wordAt[proj.rawIndex[p + value.length - 1]];
+    if (a === -1 || b === -1) return false;
+    found = s < lex.wordEnd[b] && e > lex.wordStart[a];
+    return found;
+  });
+  return found;
+}
+
 /**
  * Judges a command string given to a shell (`exec`, `execSync`, `spawn(..., { shell: true })`, `sh -c`).
  * Returns the most severe input-correlated verdict, or undefined.
@@ -83,12 +124,25 @@ export function detectShellCommand(command: string, inputs: InputString[]): Verd
   if (typeof command !== 'string' || command.length < MIN_INPUT_LENGTH) return undefined;
   if (!anyInputOccurs(command, inputs)) return undefined; // no lexing unless some input is present
   const lex = lexShell(command);
+  let proj: Projection | undefined; // built only when some occurrence looks like syntax
   let best: ShellKind | undefined;
   let bestInput: InputString | undefined;
   for (const inp of inputs) {
     const v = inp.value;
     forEachOccurrence(command, v, (at) => {
-      const kind = classifyShellOccurrence(lex, command, at, at + v.length);
+      let kind = classifyShellOccurrence(lex, command, at, at + v.length);
+      if (kind && kind !== 'command_name' && kind !== 'argument_injection') {
+        proj ??= project(lex, command);
+        // When the application quoted this input somewhere, a raw occurrence elsewhere is usually the input's
+        // text coinciding with the application's own syntax (` $` in `echo $HOME`). Weaker kinds are excused
+        // then; operators only where they touch the quoted copy, or when the input is too short (< 8 chars)
+        // for the coincidence to be unlikely.
+        const excused =
+          kind !== 'shell_metachar' || v.length < SHORT_INPUT
+            ? proj.text.includes(v)
+            : overlapsQuotedCopy(lex, proj, v, at, at + v.length);
+        if (excused) kind = undefined;
+      }
       if (kind && (best === undefined || RANK[kind] > RANK[best])) {
         best = kind;
         bestInput = inp;
