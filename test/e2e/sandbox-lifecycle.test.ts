@@ -2,6 +2,7 @@
  * Conformance of the sandbox's lifecycle with lambda-platform.md §0/§2.5/§3.4, on every available Node runtime:
  * phase ordering as seen by telemetry subscribers, event shapes, environment composition, spindown.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { availableRuntimes } from '../../scripts/lib/runtimes';
 import type { EnvironmentReport, FunctionEnvironment } from '../../scripts/sandbox/emulator';
@@ -9,6 +10,7 @@ import {
   FUNCTIONS,
   indexOf,
   makeLayer,
+  REPO,
   readRecords,
   receivedTelemetry,
   recordOf,
@@ -22,7 +24,16 @@ jest.setTimeout(30_000);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe.each(availableRuntimes())('sandbox lifecycle on Node $major', ({ node }) => {
+// Every Node of the matrix with the emulated runtime, plus AWS's own aws-lambda-ric (Node ≥ 22) when it is built.
+const RIC_BUILT = existsSync(join(REPO, 'test', 'ric', 'node_modules', 'aws-lambda-ric', 'rapid-client.node'));
+const MATRIX = [
+  ...availableRuntimes().map((r) => ({ ...r, runtime: 'builtin' as const })),
+  ...availableRuntimes()
+    .filter((r) => r.major >= 22 && RIC_BUILT)
+    .map((r) => ({ ...r, runtime: 'ric' as const })),
+];
+
+describe.each(MATRIX)('sandbox lifecycle on Node $major ($runtime runtime)', ({ node, runtime }) => {
   let layer: TempLayer;
   let env: FunctionEnvironment;
   let report: EnvironmentReport;
@@ -34,6 +45,7 @@ describe.each(availableRuntimes())('sandbox lifecycle on Node $major', ({ node }
       codeDir: join(FUNCTIONS, 'echo'),
       layerDir: layer.dir,
       node,
+      runtime,
       functionName: 'echo-fn',
       env: { CUSTOMER_VAR: 'yes', NODE_OPTIONS: '--enable-source-maps' },
     });
