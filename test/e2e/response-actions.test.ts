@@ -201,6 +201,18 @@ describe('responder against the AWS stand-ins', () => {
     await Promise.all([a.responder.shutdown(Date.now() + 1500), b.responder.shutdown(Date.now() + 1500)]);
   });
 
+  it('SENTINEL_METRICS=api sends findings, incidents and actions with PutMetricData at shutdown', async () => {
+    const fn = newFunction();
+    const h = makeHarness({ functionName: fn, env: env({ SENTINEL_METRICS: 'api', SENTINEL_RESPONSE: 'off' }) });
+    h.responder.onFinding(makeFinding({ category: 'path_traversal', severity: 'medium', requestId: 'm1' }));
+    await h.responder.beforeNext('m1');
+    expect(h.byEvt('metrics')).toEqual([]); // no EMF lines in api mode
+    await h.responder.shutdown(Date.now() + 1500);
+    const data = JSON.stringify(stack.metricData());
+    expect(data).toContain(fn);
+    for (const name of ['Findings', 'Incidents', 'Actions']) expect(data).toContain(name);
+  });
+
   it('resource abuse from the invocation summary (timeout) → quarantine + alert', async () => {
     const fn = newFunction();
     const h = makeHarness({ functionName: fn, env: env() });

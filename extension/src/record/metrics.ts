@@ -52,12 +52,14 @@ export class MetricsRecorder {
     if (this.mode === 'emf') {
       for (const e of entries) {
         const dimNames = ['FunctionName', ...DIMENSIONS[e.name]];
+        // CloudWatch alarms match the whole dimension set: also publish the per-function rollup [FunctionName].
+        const sets = dimNames.length > 1 ? [dimNames, ['FunctionName']] : [dimNames];
         this.log.info(
           {
             evt: 'metrics',
             _aws: {
               Timestamp: nowMs,
-              CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: [dimNames], Metrics: [{ Name: e.name, Unit: 'Count' }] }],
+              CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: sets, Metrics: [{ Name: e.name, Unit: 'Count' }] }],
             },
             FunctionName: this.functionName,
             ...Object.fromEntries(DIMENSIONS[e.name].map((d) => [d, e.dims[d] ?? 'none'])),
@@ -67,22 +69,19 @@ export class MetricsRecorder {
         );
       }
     } else if (this.mode === 'api') {
+      const rollup = new Map<MetricName, number>();
+      const push = (d: MetricDatum) => {
+        if (this.apiQueue.length >= MAX_API_DATUMS) this.droppedDatums++;
+        else this.apiQueue.push(d);
+      };
+      const fnDim = { Name: 'FunctionName', Value: this.functionName };
       for (const e of entries) {
-        if (this.apiQueue.length >= MAX_API_DATUMS) {
-          this.droppedDatums++;
-          continue;
-        }
-        this.apiQueue.push({
-          MetricName: e.name,
-          Unit: 'Count',
-          Value: e.value,
-          Timestamp: new Date(nowMs),
-          Dimensions: [
-            { Name: 'FunctionName', Value: this.functionName },
-            ...DIMENSIONS[e.name].map((d) => ({ Name: d, Value: e.dims[d] ?? 'none' })),
-          ],
-        });
+        const dims = DIMENSIONS[e.name].map((d) => ({ Name: d, Value: e.dims[d] ?? 'none' }));
+        push({ MetricName: e.name, Unit: 'Count', Value: e.value, Timestamp: new Date(nowMs), Dimensions: [fnDim, ...dims] });
+        if (dims.length > 0) rollup.set(e.name, (rollup.get(e.name) ?? 0) + e.value);
       }
+      // CloudWatch alarms match the whole dimension set: one per-function datum per metric too.
+      for (const [name, value] of rollup) push({ MetricName: name, Unit: 'Count', Value: value, Timestamp: new Date(nowMs), Dimensions: [fnDim] });
     }
   }
 
