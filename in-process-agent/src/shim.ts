@@ -49,7 +49,12 @@ if (api) {
   try {
     exported = api.wrapHandler(loaded.fn, {
       label: userHandler,
-      currentExport: () => lookupHandler(loaded.module, loaded.spec, rules),
+      // CJS through import() (Node 24): the namespace's named export is a snapshot, `default` is the live exports.
+      currentExport: () => {
+        const direct = lookupHandler(loaded.module, loaded.spec, rules);
+        const live = lookupHandler((loaded.module as { default?: unknown } | null)?.default, loaded.spec, 'ric3');
+        return typeof live === 'function' && live !== loaded.fn ? live : direct;
+      },
     });
   } catch {
     exported = loaded.fn;

@@ -33,6 +33,8 @@ export interface CheckOptions {
   exemptRuntime?: boolean;
   /** Stack captured earlier (e.g. when the operation started, for checks that run in a later event). */
   frames?: Frame[];
+  /** Drop verdicts when no user frame is on the stack (Node itself, e.g. the ESM loader reading sources). */
+  requireUserFrame?: boolean;
   /** Report only: the operation can no longer be stopped at this point. */
   noBlock?: boolean;
 }
@@ -109,7 +111,7 @@ export class Agent {
       if (opts.evalOrigin) {
         frames ??= captureFrames();
         const evalFrame = frames.find((f) => f.isEval);
-        if (evalFrame && !frames.some((f) => isUnder(f.file, this.roots.runtimeDir) && !f.isEval)) {
+        if (evalFrame) {
           verdicts.push({
             category: 'code_injection',
             kind: 'eval_origin',
@@ -125,6 +127,7 @@ export class Agent {
       const attribution = attribute(frames);
       if (opts.exemptRuntime !== false && attribution.file && isUnder(attribution.file, this.roots.runtimeDir))
         return undefined;
+      if (opts.requireUserFrame && !attribution.file) return undefined;
       const blockCategory = opts.noBlock
         ? undefined
         : verdicts.find((v) => isBlocking(this.config, v.category))?.category;

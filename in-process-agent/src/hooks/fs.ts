@@ -120,6 +120,7 @@ export class FsHooks {
         }
         return out;
       },
+      { requireUserFrame: true },
     );
   }
 
