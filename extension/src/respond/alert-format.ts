@@ -44,10 +44,11 @@ export function alertBody(a: AlertContent): string {
   if (a.count > 1) lines.push(`Merged:      ${a.count} identical alerts in this window`);
   if (a.mergedBefore > 0) lines.push(`Earlier:     ${a.mergedBefore} identical alert(s) merged after the previous message`);
   lines.push('', `Findings (${i.findingCount}):`);
-  for (const f of i.findings.slice(0, 5)) {
+  const shown = i.findings.slice(0, 5);
+  for (const f of shown) {
     lines.push(`- [${f.severity}] ${f.category}/${f.kind}: ${f.title}${f.sink ? ` at ${f.sink}` : ''}${f.inputPath ? ` from ${f.inputPath}` : ''}${f.blocked ? ' (blocked)' : ''}`);
   }
-  if (i.findingCount > 5) lines.push(`- … ${i.findingCount - 5} more`);
+  if (i.findingCount > shown.length) lines.push(`- … ${i.findingCount - shown.length} more`);
   lines.push('', `List incidents: npx sentinel incidents --function ${i.function}`);
   lines.push(`Release:        npx sentinel release --function ${i.function}`);
   return lines.join('\n');
