@@ -7,6 +7,7 @@ const I = (...values: string[]): InputString[] => values.map((value, i) => ({ pa
 
 describe('lexJs', () => {
   test('strings, templates with nesting, regexes, comments, numbers', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text under test
     const src = 'a = `x${ {b: "}"} }y` / 2; r = /[/]x/g; // c\n1e+5';
     const lex = lexJs(src);
     const toks = lex.start.map((s, i) => [src.slice(s, lex.end[i]), lex.kind[i]]);
@@ -28,6 +29,7 @@ describe('detectCode', () => {
     ],
     ['return "a" + (require("fs")) + ""', 'a" + (require("fs")) + "'],
     ["x = 'hi'; process.exit(1); ''", "hi'; process.exit(1); '"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text under test
     ['return `${process.env.AWS_SECRET_ACCESS_KEY}`', '${process.env.AWS_SECRET_ACCESS_KEY}'],
     ['return a || b', '||'],
     ['return 1 // rest', '1 // rest'],
@@ -46,6 +48,7 @@ describe('detectCode', () => {
     ['return 12345', '12345'], // a number literal
     ['return obj.name', 'name'], // one identifier
     ['return "abc"', '"abc"'], // the whole literal
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text under test
     ['return `a ${x} b`', 'a '], // template text
     ['return x + 1', 'x'], // 1-char input
     ['return 1 + 2', '1 + 3'], // not present

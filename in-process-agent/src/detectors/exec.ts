@@ -137,7 +137,7 @@ export function detectExec(
   if (typeof file !== 'string' || file.length === 0) return out;
   const argv = Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
   const base = baseName(file);
-  const shownFile = redact(file, 120);
+  const shownFile = () => redact(file, 120);
 
   if (!matchesExecAllow(file, execAllow, roots.taskRoot)) {
     out.push({
@@ -146,7 +146,7 @@ export function detectExec(
       severity: 'medium',
       confidence: 'high',
       title: `Child process ${redact(base, 80)} is not in SENTINEL_EXEC_ALLOW`,
-      details: { file: shownFile },
+      details: { file: shownFile() },
     });
   }
 
@@ -163,7 +163,7 @@ export function detectExec(
         confidence: 'high',
         title: `Event input ${redact(inp.path, 80)} chooses the program ${redact(base, 80)}`,
         input: inputRef(inp),
-        details: { file: shownFile },
+        details: { file: shownFile() },
       };
       break;
     }
@@ -188,7 +188,7 @@ export function detectExec(
             confidence: 'medium',
             title: `Event input ${redact(inp.path, 80)} is an option of ${redact(base, 80)}`,
             input: inputRef(inp),
-            details: { file: shownFile },
+            details: { file: shownFile() },
           };
           break outer;
         }
@@ -230,7 +230,7 @@ export function detectExec(
       severity: 'critical',
       confidence: shape === 'interactive_shell' ? 'medium' : 'high',
       title: `Reverse-shell shape: ${redact(base, 40)} (${shape})`,
-      details: { shape, file: shownFile },
+      details: { shape, file: shownFile() },
     });
   }
   return out;

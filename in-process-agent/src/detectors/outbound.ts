@@ -190,11 +190,21 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
   let ip = (target.ip ? parseIpLoose(target.ip) : undefined) ?? hostIp;
   if (!ip && (host === 'localhost' || host.endsWith('.localhost'))) ip = { ip: '127.0.0.1', family: 4 };
   const cls = ip ? classifyIp(ip.ip) : undefined;
-  const shownHost = redact(host, 80);
-  const details: Record<string, string | number | boolean> = { host: shownHost, port, protocol: target.protocol };
-  if (ip) details.ip = ip.ip;
-  if (cls) details.addressClass = cls;
-  if (target.url) details.url = redact(target.url, 200);
+  // Built on first use: the common (benign) call allocates nothing for reporting.
+  let shown: string | undefined;
+  let det: Record<string, string | number | boolean> | undefined;
+  const shownHostOf = () => {
+    shown ??= redact(host, 80);
+    return shown;
+  };
+  const detailsOf = () => {
+    if (det) return det;
+    det = { host: shownHostOf(), port, protocol: target.protocol };
+    if (ip) det.ip = ip.ip;
+    if (cls) det.addressClass = cls;
+    if (target.url) det.url = redact(target.url, 200);
+    return det;
+  };
 
   // Runtime API: the same address (or 0.0.0.0/:: which reaches loopback listeners) and port.
   let runtimeApi = false;
@@ -213,8 +223,8 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
       kind: 'runtime_api_access',
       severity: 'critical',
       confidence: 'high',
-      title: `Connection to the Lambda Runtime API (${shownHost}:${port})`,
-      details,
+      title: `Connection to the Lambda Runtime API (${shownHostOf()}:${port})`,
+      details: detailsOf(),
     });
   }
 
@@ -231,7 +241,7 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
         confidence: 'high',
         title: `Event input ${redact(inp.path, 80)} sends a request to ${cls} address ${ip!.ip}`,
         input: inputRef(inp),
-        details,
+        details: detailsOf(),
       });
       break;
     }
@@ -245,8 +255,8 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
       kind: dns ? 'dns_not_allowed' : 'not_allowed',
       severity: dns ? 'low' : 'medium',
       confidence: 'high',
-      title: `${dns ? 'DNS lookup of' : 'Outbound connection to'} ${shownHost}${dns ? '' : `:${port}`}, outside SENTINEL_EGRESS_ALLOW`,
-      details,
+      title: `${dns ? 'DNS lookup of' : 'Outbound connection to'} ${shownHostOf()}${dns ? '' : `:${port}`}, outside SENTINEL_EGRESS_ALLOW`,
+      details: detailsOf(),
     });
   }
 
@@ -262,8 +272,8 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
         kind: 'mining_pool',
         severity: 'high',
         confidence: word ? 'high' : 'medium',
-        title: `Connection to a likely mining pool ${shownHost}:${port}`,
-        details,
+        title: `Connection to a likely mining pool ${shownHostOf()}:${port}`,
+        details: detailsOf(),
       });
     }
   }
@@ -278,8 +288,8 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
       kind: 'doh',
       severity: 'medium',
       confidence: dohHost ? 'high' : 'medium',
-      title: `DNS-over-HTTPS resolver ${shownHost}`,
-      details,
+      title: `DNS-over-HTTPS resolver ${shownHostOf()}`,
+      details: detailsOf(),
     });
   } else if (port === 853 && (target.protocol === 'tls' || target.protocol === 'tcp')) {
     out.push({
@@ -287,8 +297,8 @@ export function detectOutbound(target: OutboundTarget, inputs: InputString[], op
       kind: 'dot',
       severity: 'medium',
       confidence: 'medium',
-      title: `DNS-over-TLS to ${shownHost}:853`,
-      details,
+      title: `DNS-over-TLS to ${shownHostOf()}:853`,
+      details: detailsOf(),
     });
   }
   return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity));

@@ -145,14 +145,21 @@ function correlated(
   roots: Roots,
   tmpRoots: string[],
 ): Verdict | undefined {
-  const critical = isCredentialPath(full);
-  const inTmp = tmpRoots.some((t) => isUnder(full, t));
-  const code = isUnder(full, roots.taskRoot) || isUnder(full, roots.layerRoot) || isUnder(full, roots.runtimeDir);
+  let facts: { critical: boolean; inTmp: boolean; code: boolean } | undefined; // computed at the first occurrence
+  const factsOf = () => {
+    facts ??= {
+      critical: isCredentialPath(full),
+      inTmp: tmpRoots.some((t) => isUnder(full, t)),
+      code: isUnder(full, roots.taskRoot) || isUnder(full, roots.layerRoot) || isUnder(full, roots.runtimeDir),
+    };
+    return facts;
+  };
   for (const inp of inputs) {
     const v = inp.value;
     let found: Verdict | undefined;
     forEachOccurrence(path, v, (at) => {
       const end = at + v.length;
+      const { critical, inTmp, code } = factsOf();
       if (hasDotDotSegment(path, at, end)) {
         const base = intendedBase(path, at, roots.taskRoot);
         if (!isUnder(full, base)) {
@@ -202,8 +209,7 @@ export function detectPath(op: PathOp, path: string, inputs: InputString[], root
   const tmpRoots = roots.tmpDirs.filter((t) => typeof t === 'string' && t.length > 0).map((t) => normalizePath(t, '/'));
   const byInput = correlated(path, full, inputs, roots, tmpRoots);
   const plain = behavioural(op, full, roots, tmpRoots);
-  const details = { op, path: redact(full, 200) };
-  if (byInput && (!plain || severityRank(byInput.severity) >= severityRank(plain.severity)))
-    return { ...byInput, details };
-  return plain ? { ...plain, details } : undefined;
+  const chosen =
+    byInput && (!plain || severityRank(byInput.severity) >= severityRank(plain.severity)) ? byInput : plain;
+  return chosen ? { ...chosen, details: { op, path: redact(full, 200) } } : undefined;
 }
