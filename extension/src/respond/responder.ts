@@ -340,11 +340,14 @@ export class SentinelResponder implements Responder {
   }
 
   private async flushStore(deadline: number): Promise<void> {
-    if (!this.store) return;
-    const r = await this.store.flush(deadline);
-    if (r.failed > 0) this.metrics.add('DeliveryFailures', { Kind: 'incident_write' }, r.failed);
-    // Incidents whose actions are all done and whose record is stored need no more tracking.
-    for (const [id, inc] of this.live) if (!inc.actions.some((a) => a.status === 'pending') && !this.store.isPending(id)) this.live.delete(id);
+    const store = this.store;
+    if (store) {
+      const r = await store.flush(deadline);
+      if (r.failed > 0) this.metrics.add('DeliveryFailures', { Kind: 'incident_write' }, r.failed);
+    }
+    // Incidents whose actions are all done and whose record is stored (or not kept) need no more tracking.
+    for (const [id, inc] of this.live)
+      if (!inc.actions.some((a) => a.status === 'pending') && !store?.isPending(id)) this.live.delete(id);
   }
 
   private logDelivery(): void {
