@@ -189,6 +189,23 @@ describe('extractInputs: event-source triggers', () => {
     expect(inputs.filter((i) => i.path.startsWith('$.Records[2]') && i.path.includes('<base64>'))).toEqual([]);
   });
 
+  test('CloudWatch Logs subscription: base64 gzip JSON; a gzip bomb is cut at maxStringBytes', () => {
+    const zlib = require('node:zlib') as typeof import('node:zlib');
+    const doc = { logEvents: [{ id: '1', message: 'GET /?q=$(id)' }] };
+    const data = zlib.gzipSync(JSON.stringify(doc)).toString('base64');
+    const { inputs } = extractInputs({ awslogs: { data } });
+    expect(valueAt(inputs, '$.awslogs.data<gzip><json>.logEvents[0].message')).toBe('GET /?q=$(id)');
+    const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x61)).toString('base64');
+    const r = extractInputs({ awslogs: { data: bomb } }, { maxStringBytes: 1024 * 1024 });
+    expect(r.inputs.some((i) => i.path.includes('<gzip>'))).toBe(false);
+  });
+
+  test('Basic authorization: user name and password are inputs', () => {
+    const { inputs } = extractInputs({ headers: { Authorization: `Basic ${b64('admin;id:pa$$(w)')}` } });
+    expect(valueAt(inputs, '$.headers.Authorization<basic>["admin;id"]<key>')).toBe('admin;id');
+    expect(valueAt(inputs, '$.headers.Authorization<basic>["admin;id"]')).toBe('pa$$(w)');
+  });
+
   test('direct invoke: any shape, strings, arrays, base64 JSON found heuristically', () => {
     expect(values(extractInputs('just a string').inputs)).toEqual(['just a string']);
     expect(extractInputs(42).inputs).toEqual([]);

@@ -6,7 +6,9 @@
  * `application/x-www-form-urlencoded` bodies, `rawQueryString` → `<form>`; cookies → `<cookie>`;
  * JWT header/payload (Authorization headers, any `eyJ…` token) → `<jwt>`, `<jwt-header>`; base64 where the trigger
  * says so (`isBase64Encoded` bodies, Kinesis/Firehose `data`) or where it decodes to JSON → `<base64>`;
- * S3 object keys (URL-encoded with `+` for space) → `<url>`. Object keys are recorded with the suffix `<key>`.
+ * S3 object keys (URL-encoded with `+` for space) → `<url>`; `Authorization: Basic` → `<basic>` (user name and
+ * password); CloudWatch Logs `awslogs.data` (base64 gzip, output bounded) → `<gzip>`. Object keys are recorded
+ * with the suffix `<key>`.
  *
  * The walk is iterative (no recursion), visits each object once (cycles and shared subtrees cost nothing extra)
  * and is bounded by the limits below; every cap that trims the result is counted in `capsHit`.
@@ -51,7 +53,7 @@ export interface ExtractResult {
 }
 
 /** How a string should be decoded, decided by where it sits in the event. */
-const H = { none: 0, base64: 1, form: 2, cookie: 3, s3key: 4, base64form: 5 } as const;
+const H = { none: 0, base64: 1, form: 2, cookie: 3, s3key: 4, base64form: 5, authorization: 6, gzip64: 7 } as const;
 type Hint = (typeof H)[keyof typeof H];
 
 interface Frame {
@@ -170,6 +172,20 @@ export function base64ToText(s: string): string | undefined {
     if (c < 32 && c !== 9 && c !== 10 && c !== 13) control++;
   }
   return control * 100 > text.length ? undefined : text;
+}
+
+/**
+ * base64 → gunzip → text, with the output bounded (a gzip bomb stops at `maxBytes`). node:zlib is loaded on
+ * first use only (CloudWatch Logs events are rare) and is pure computation, no I/O.
+ */
+export function gunzipBase64(s: string, maxBytes: number): string | undefined {
+  try {
+    const zlib = require('node:zlib') as typeof import('node:zlib');
+    const out = zlib.gunzipSync(Buffer.from(s, 'base64'), { maxOutputLength: maxBytes });
+    return fatalUtf8.decode(out);
+  } catch {
+    return undefined; // not gzip, too large, or not UTF-8
+  }
 }
 
 function firstNonSpace(s: string): number {
@@ -331,6 +347,9 @@ class Extractor {
     // Kinesis `Records[].kinesis.data`, Firehose `records[].data`: base64 by definition of the trigger.
     if (k === 'data' && (f.key === 'kinesis' || f.key === 'records')) return H.base64;
     if (k === 'key' && f.key === 'object' && f.parent === 's3') return H.s3key;
+    if (kl === 'authorization' && (f.key === 'headers' || f.key === 'multiValueHeaders')) return H.authorization;
+    // CloudWatch Logs subscriptions: `awslogs.data` is base64 of gzip of JSON.
+    if (k === 'data' && f.key === 'awslogs') return H.gzip64;
     return H.none;
   }
 
@@ -357,6 +376,19 @@ class Extractor {
       case H.cookie:
         this.decodePairs(s, ';', `${f.path}<cookie>`, d, r, false);
         return;
+      case H.authorization:
+        // `Basic base64(user:password)`: the user name and password are inputs; JWTs go the generic way.
+        if (s.length > 6 && s.slice(0, 6).toLowerCase() === 'basic ') {
+          const text = base64ToText(s.slice(6).trim());
+          if (text !== undefined) this.decodePairs(text, '\u0000', `${f.path}<basic>`, d, r, false, ':');
+          return;
+        }
+        break;
+      case H.gzip64: {
+        const text = gunzipBase64(s, this.limits.maxStringBytes);
+        if (text !== undefined) this.push(text, `${f.path}<gzip>`, d, '', '', '', H.none, r);
+        return;
+      }
       case H.s3key:
         this.push(percentDecode(s, true), `${f.path}<url>`, d, f.key, f.parent, f.grand, H.none, r);
         return;
@@ -413,7 +445,7 @@ class Extractor {
   }
 
   /** `a=1&b=2` (form, query) or `a=1; b=2` (cookies): names and values become inputs. */
-  private decodePairs(s: string, sep: string, path: string, d: number, r: number, form: boolean): void {
+  private decodePairs(s: string, sep: string, path: string, d: number, r: number, form: boolean, assign = '='): void {
     let from = 0;
     let count = 0;
     while (from <= s.length) {
@@ -426,7 +458,7 @@ class Extractor {
         this.capsHit.strings++;
         break;
       }
-      const eq = pair.indexOf('=');
+      const eq = pair.indexOf(assign);
       const rawName = eq === -1 ? pair : pair.slice(0, eq);
       const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
       const name = form ? percentDecode(rawName, true) : rawName;
