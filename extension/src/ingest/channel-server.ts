@@ -125,7 +125,7 @@ export class ChannelServer {
     if (msg.t === 'quarantine') this.quarantine = msg.quarantine;
     if (msg.t === 'release') this.quarantine = undefined;
     const c = this.claimant;
-    if (!c || c.state !== 'owner' || c.socket.destroyed) return false;
+    if (c?.state !== 'owner' || c.socket.destroyed) return false;
     if (c.socket.writableLength > MAX_PENDING_WRITE_BYTES) {
       this.opts.counters.inc('channel_write_dropped');
       return false;

@@ -14,6 +14,9 @@ export class BoundedSet<T> {
       this.items.delete(oldest);
     }
   }
+  delete(v: T): boolean {
+    return this.items.delete(v);
+  }
   has(v: T): boolean {
     return this.items.has(v);
   }
