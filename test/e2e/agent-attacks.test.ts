@@ -4,10 +4,7 @@
  * vulnerable function; several techniques share one execution environment to keep the matrix fast. Findings are
  * read from the environment report (the extension's `evt: finding` log records). Block mode must stop each effect.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../../protocol/finding';
 import { availableRuntimes } from '../../scripts/lib/runtimes';
@@ -16,31 +13,12 @@ import {
   type FunctionEnvironment,
   type InvocationResult,
 } from '../../scripts/sandbox/emulator';
-import { FIXTURES, REPO, testEnvironment } from './helpers/sandbox';
+import { agentLayer, recordingServer } from './helpers/agent-sandbox';
+import { FIXTURES, testEnvironment } from './helpers/sandbox';
 
 jest.setTimeout(60_000);
 
 const VULN = join(FIXTURES, 'agent', 'vuln');
-
-/** A copy of build/layer (plays /opt); `nodejs/node_modules` links the repo's packages like a dependency layer. */
-export function agentLayer(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-agent-layer-'));
-  cpSync(join(REPO, 'build', 'layer'), dir, { recursive: true });
-  cpSync(join(REPO, 'build', 'layer', 'sentinel-wrapper'), join(dir, 'sentinel-wrapper'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Loopback HTTP server that records the request paths it received. */
-export async function recordingServer(): Promise<{ server: Server; port: number; paths: string[] }> {
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    res.setHeader('content-type', 'application/json');
-    res.end('{"ok":true}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port, paths };
-}
 
 interface Scenario {
   t: string;

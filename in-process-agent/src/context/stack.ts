@@ -112,3 +112,10 @@ export function isUnder(file: string, root: string): boolean {
   const r = root.endsWith(path.sep) ? root : root + path.sep;
   return file === root || file.startsWith(r);
 }
+
+/** Packages of the AWS SDK (v3 and its Smithy core, v2): they read credentials and config by design. */
+const AWS_SDK_PACKAGE = /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|aws-sdk$)/;
+
+export function isAwsSdkPackage(pkg: string | undefined): boolean {
+  return pkg !== undefined && AWS_SDK_PACKAGE.test(pkg);
+}

@@ -10,7 +10,7 @@ import type { Category, Finding } from '../../../protocol/finding';
 import type { InputString } from '../input/extract';
 import type { Roots, Verdict } from '../detectors/types';
 import { type Invocation, InvocationContext } from '../context/invocation';
-import { attribute, captureFrames, type Frame, isUnder } from '../context/stack';
+import { attribute, captureFrames, type Frame, isAwsSdkPackage, isUnder } from '../context/stack';
 import { HookRegistry } from '../hooks/registry';
 import { SentinelBlockedError } from '../policy/blocked-error';
 import { buildFinding } from '../report/build-finding';
@@ -18,6 +18,8 @@ import { buildFinding } from '../report/build-finding';
 export const AGENT_VERSION = '0.1.0';
 /** Findings per invocation (and for the init phase) beyond which further ones are counted as dropped. */
 const MAX_FINDINGS_PER_SCOPE = 64;
+/** Verdict kinds that are normal when the AWS SDK performs the operation. */
+const SDK_EXPECTED_KINDS = new Set(['credentials_file', 'secret_env_read']);
 
 export interface Secret {
   name: string;
@@ -102,7 +104,7 @@ export class Agent {
       const inv = this.context.current();
       const inputs = inv ? inv.inputs((e) => this.internalError(e, 'extractInputs')) : [];
       const raw = detect(inputs);
-      const verdicts: Verdict[] = Array.isArray(raw)
+      let verdicts: Verdict[] = Array.isArray(raw)
         ? raw.filter((v): v is Verdict => v !== undefined)
         : raw
           ? [raw]
@@ -128,6 +130,11 @@ export class Agent {
       if (opts.exemptRuntime !== false && attribution.file && isUnder(attribution.file, this.roots.runtimeDir))
         return undefined;
       if (opts.requireUserFrame && !attribution.file) return undefined;
+      // The AWS SDK reads its own credential and config files by design.
+      if (isAwsSdkPackage(attribution.package) && !attribution.evalFrame) {
+        verdicts = verdicts.filter((v) => !SDK_EXPECTED_KINDS.has(v.kind));
+        if (verdicts.length === 0) return undefined;
+      }
       const blockCategory = opts.noBlock
         ? undefined
         : verdicts.find((v) => isBlocking(this.config, v.category))?.category;

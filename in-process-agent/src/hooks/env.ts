@@ -5,9 +5,7 @@
  * the runtime are not the function's.
  */
 import type { Agent } from '../core/agent';
-import { captureFrames, type Frame, firstUserFrame, isAgentFile, packageOf } from '../context/stack';
-
-const SDK_PACKAGE = /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|aws-sdk$)/;
+import { captureFrames, type Frame, firstUserFrame, isAgentFile, isAwsSdkPackage, packageOf } from '../context/stack';
 
 export function installEnvHook(agent: Agent): void {
   const raw = process.env;
@@ -47,7 +45,7 @@ function onSecretRead(agent: Agent, name: string): boolean {
   const user = firstUserFrame(frames);
   if (!user) return false;
   const pkg = packageOf(user.file);
-  if (pkg && SDK_PACKAGE.test(pkg) && !user.isEval) return false;
+  if (isAwsSdkPackage(pkg) && !user.isEval) return false;
   if (agent.roots.runtimeDir && user.file.startsWith(agent.roots.runtimeDir)) return false;
   const err = agent.check(
     'process.env',

@@ -4,6 +4,7 @@
  * the module-load policy, and `require` of a dangerous builtin by code evaluated from a string is attributed.
  * While the loader itself reads a module's source, fs hooks stand down (those reads are not the function's).
  */
+import { realpathSync } from 'node:fs';
 import type { Agent } from '../core/agent';
 import { checkModuleLoad } from '../policy/module-policy';
 import type { AnyFn } from './registry';
@@ -36,7 +37,8 @@ const MAX_RESOLVE_CACHE = 2048;
 export class ModuleHooks {
   private readonly checkedFiles = new Set<string>();
   private readonly resolveCache = new Map<string, string>();
-  private readonly searchPath = (process.env.NODE_PATH ?? '').split(':').filter((p) => p.startsWith('/'));
+  /** The runtime's module search path (NODE_PATH) and its real paths (dependency layers may link elsewhere). */
+  private searchPathCache: string[] | undefined;
 
   constructor(
     private readonly agent: Agent,
@@ -107,6 +109,23 @@ export class ModuleHooks {
     };
   }
 
+  private searchPath(): string[] {
+    if (!this.searchPathCache) {
+      const out = new Set<string>();
+      for (const p of (this.agent.env.NODE_PATH ?? '').split(':')) {
+        if (!p.startsWith('/')) continue;
+        out.add(p);
+        try {
+          out.add(realpathSync(p));
+        } catch {
+          /* missing entries are fine */
+        }
+      }
+      this.searchPathCache = [...out];
+    }
+    return this.searchPathCache;
+  }
+
   private checkFile(Module: ModuleStatic, a: unknown[]): Error | undefined {
     const parent = a[1] as { filename?: string } | undefined;
     const key = `${parent?.filename ?? ''}\0${String(a[0])}`;
@@ -129,7 +148,7 @@ export class ModuleHooks {
     return this.agent.check(
       'require',
       () => [file],
-      () => checkModuleLoad(file, this.agent.roots, this.agent.droppedFiles, this.searchPath),
+      () => checkModuleLoad(file, this.agent.roots, this.agent.droppedFiles, this.searchPath()),
       { evalOrigin: true },
     );
   }

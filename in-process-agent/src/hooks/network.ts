@@ -11,7 +11,8 @@ import type * as netT from 'node:net';
 import type { Agent } from '../core/agent';
 import type { Frame } from '../context/stack';
 import { captureFrames } from '../context/stack';
-import { detectOutbound, detectSecretLeak } from '../detectors/index';
+import { DEFAULT_EGRESS_ALLOW } from '../../../protocol/config';
+import { detectOutbound, detectSecretLeak, matchesEgressAllow } from '../detectors/index';
 import type { Verdict } from '../detectors/types';
 import type { InputString } from '../input/extract';
 import type { AnyFn } from './registry';
@@ -55,18 +56,28 @@ export function awsEndpointHosts(env: NodeJS.ProcessEnv): string[] {
 export class NetworkHooks {
   private readonly egressAllow: string[];
   private readonly runtimeApi: string | undefined;
+  /** AWS's own endpoints: the default partitions plus the SDK's endpoint overrides. */
+  private readonly awsEndpoints: string[];
 
   constructor(private readonly agent: Agent) {
     this.egressAllow = [...agent.config.egressAllow, ...awsEndpointHosts(agent.env)];
     this.runtimeApi = agent.env.AWS_LAMBDA_RUNTIME_API || undefined;
+    this.awsEndpoints = [...DEFAULT_EGRESS_ALLOW.split(','), ...awsEndpointHosts(agent.env)];
   }
 
   private outbound(t: Target, inputs: InputString[]): Verdict[] {
     return detectOutbound(t, inputs, { egressAllow: this.egressAllow, runtimeApi: this.runtimeApi });
   }
 
-  private leak(data: string): Verdict | undefined {
-    return this.agent.secrets.length > 0 && data ? detectSecretLeak(data, this.agent.secrets) : undefined;
+  /**
+   * Secret values in outbound data. The session token is what SigV4 sends to AWS in `x-amz-security-token`, so it
+   * counts only when the destination is not an AWS endpoint; the secret access key never leaves legitimately.
+   */
+  private leak(data: string, host?: string): Verdict | undefined {
+    if (this.agent.secrets.length === 0 || !data) return undefined;
+    const toAws = host !== undefined && matchesEgressAllow(host, undefined, this.awsEndpoints);
+    const secrets = toAws ? this.agent.secrets.filter((s) => s.name !== 'AWS_SESSION_TOKEN') : this.agent.secrets;
+    return secrets.length > 0 ? detectSecretLeak(data, secrets) : undefined;
   }
 
   /** Checks a request-level target plus the data that leaves with it. */
@@ -74,7 +85,7 @@ export class NetworkHooks {
     return this.agent.check(
       sink,
       () => [t.url ?? `${t.host}:${t.port}`],
-      (inputs) => [...this.outbound(t, inputs), this.leak(data())],
+      (inputs) => [...this.outbound(t, inputs), this.leak(data(), t.host)],
       { evalOrigin: true },
     );
   }
@@ -153,6 +164,7 @@ export class NetworkHooks {
           function (this: unknown, ...a: unknown[]) {
             let err: Error | undefined;
             let checked = false;
+            let host = '';
             if (self.agent.guard === 0) {
               try {
                 const req = requestTarget(a, protocol);
@@ -177,7 +189,7 @@ export class NetworkHooks {
               pending = prev;
             }
             if (err) result.destroy(err);
-            else if (checked) self.watchBody(result, `${protocol}.${fn}`);
+            else if (checked) self.watchBody(result, `${protocol}.${fn}`, host);
             return result;
           },
       );
@@ -185,7 +197,7 @@ export class NetworkHooks {
   }
 
   /** Secret values in the request body: checked on write/end, before the bytes leave. */
-  private watchBody(req: httpT.ClientRequest, sink: string): void {
+  private watchBody(req: httpT.ClientRequest, sink: string, host: string): void {
     if (this.agent.secrets.length === 0) return;
     const check = (chunk: unknown): Error | undefined => {
       if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return undefined;
@@ -193,7 +205,7 @@ export class NetworkHooks {
       return this.agent.check(
         sink,
         () => ['<body>'],
-        () => this.leak(text),
+        () => this.leak(text, host),
       );
     };
     const origWrite = req.write as AnyFn;
@@ -257,7 +269,7 @@ export class NetworkHooks {
         this.agent.check(
           'undici.request',
           () => [u.href],
-          (inputs) => [...this.outbound(t, inputs), this.leak(`${u.href}\n${headers}`)],
+          (inputs) => [...this.outbound(t, inputs), this.leak(`${u.href}\n${headers}`, t.host)],
           {
             noBlock: true,
             evalOrigin: true,
