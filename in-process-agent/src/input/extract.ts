@@ -180,7 +180,9 @@ export function base64ToText(s: string): string | undefined {
  */
 export function gunzipBase64(s: string, maxBytes: number): string | undefined {
   try {
-    const zlib = require('node:zlib') as typeof import('node:zlib');
+    // getBuiltinModule also works from an ESM bundle, where esbuild's `require` shim would throw.
+    const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    const zlib = (getBuiltin ? getBuiltin('node:zlib') : require('node:zlib')) as typeof import('node:zlib');
     const out = zlib.gunzipSync(Buffer.from(s, 'base64'), { maxOutputLength: maxBytes });
     return fatalUtf8.decode(out);
   } catch {
