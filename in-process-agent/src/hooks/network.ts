@@ -170,6 +170,7 @@ export class NetworkHooks {
                 const req = requestTarget(a, protocol);
                 if (req) {
                   checked = true;
+                  host = req.target.host;
                   err = self.checkRequest(
                     `${protocol}.${fn}`,
                     req.target,
