@@ -1,6 +1,7 @@
 /** The ordered log of every request the stand-ins received (what `AwsStack.calls()` returns). */
-import type { AwsCall, AwsService } from './types';
+
 import { redactSecrets } from './redact';
+import type { AwsCall, AwsService } from './types';
 
 /** Status recorded for a request that never got an answer (hang fault, or the stack stopped first). */
 export const NO_RESPONSE = 0;

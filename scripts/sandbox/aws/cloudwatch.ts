@@ -49,14 +49,26 @@ export class CloudWatchFake {
   handle(req: BufferedRequest): HttpReply {
     const operation = cloudwatchOperation(req);
     if (req.method !== 'POST' || operation !== 'PutMetricData') {
-      return cloudwatchError(400, 'com.amazon.coral.service#UnknownOperationException', 'UnknownOperation', `Operation ${operation} is not supported by this fake`);
+      return cloudwatchError(
+        400,
+        'com.amazon.coral.service#UnknownOperationException',
+        'UnknownOperation',
+        `Operation ${operation} is not supported by this fake`,
+      );
     }
     const input = cloudwatchInput(req) as { Namespace?: unknown; MetricData?: unknown } | undefined;
     if (!input || typeof input !== 'object') {
-      return cloudwatchError(400, 'com.amazon.coral.service#SerializationException', 'SerializationException', 'Malformed JSON body');
+      return cloudwatchError(
+        400,
+        'com.amazon.coral.service#SerializationException',
+        'SerializationException',
+        'Malformed JSON body',
+      );
     }
-    if (typeof input.Namespace !== 'string' || input.Namespace === '') return invalidParameter('The parameter Namespace is required.');
-    if (input.Namespace.startsWith('AWS/')) return invalidParameter('The value AWS/ for parameter Namespace is invalid.');
+    if (typeof input.Namespace !== 'string' || input.Namespace === '')
+      return invalidParameter('The parameter Namespace is required.');
+    if (input.Namespace.startsWith('AWS/'))
+      return invalidParameter('The value AWS/ for parameter Namespace is invalid.');
     if (!Array.isArray(input.MetricData) || input.MetricData.length === 0) {
       return invalidParameter('The parameter MetricData is required.');
     }
@@ -65,9 +77,14 @@ export class CloudWatchFake {
     }
     for (const [i, datum] of input.MetricData.entries()) {
       const name = (datum as { MetricName?: unknown } | null)?.MetricName;
-      if (typeof name !== 'string' || name === '') return invalidParameter(`The parameter MetricData.member.${i + 1}.MetricName is required.`);
+      if (typeof name !== 'string' || name === '')
+        return invalidParameter(`The parameter MetricData.member.${i + 1}.MetricName is required.`);
     }
     this.accepted.push(input);
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }, body: '{}' };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+      body: '{}',
+    };
   }
 }

@@ -11,7 +11,11 @@ import { type Backend, Forwarder } from './forward';
 import { type BufferedRequest, bodyText, type HttpReply, header } from './http';
 
 // dynalite ships no types; this is the part we use.
-const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = require('dynalite') as (opts: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
 
 function dynamoError(status: number, type: string, message: string): HttpReply {
   return {
@@ -65,7 +69,9 @@ export class DynamoBackend {
     }
     const table = input.TableName;
     if (typeof table !== 'string' || table.length < 3) {
-      return validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null");
+      return validation(
+        "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null",
+      );
     }
     // Existence check through dynalite itself, so the error is exactly its ResourceNotFoundException.
     const described = await this.forwarder.send({
@@ -77,11 +83,18 @@ export class DynamoBackend {
     const current = this.ttl.get(table);
     if (operation === 'DescribeTimeToLive') {
       return ok({
-        TimeToLiveDescription: current ? { TimeToLiveStatus: 'ENABLED', AttributeName: current } : { TimeToLiveStatus: 'DISABLED' },
+        TimeToLiveDescription: current
+          ? { TimeToLiveStatus: 'ENABLED', AttributeName: current }
+          : { TimeToLiveStatus: 'DISABLED' },
       });
     }
     const spec = input.TimeToLiveSpecification;
-    if (!spec || typeof spec.Enabled !== 'boolean' || typeof spec.AttributeName !== 'string' || spec.AttributeName === '') {
+    if (
+      !spec ||
+      typeof spec.Enabled !== 'boolean' ||
+      typeof spec.AttributeName !== 'string' ||
+      spec.AttributeName === ''
+    ) {
       return validation(
         "1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null",
       );
@@ -89,7 +102,9 @@ export class DynamoBackend {
     if (spec.Enabled && current) return validation('TimeToLive is already enabled');
     if (!spec.Enabled && !current) return validation('TimeToLive is already disabled');
     if (!spec.Enabled && current !== spec.AttributeName) {
-      return validation(`The attribute name provided ${spec.AttributeName} does not match the current TimeToLive attribute name ${current}`);
+      return validation(
+        `The attribute name provided ${spec.AttributeName} does not match the current TimeToLive attribute name ${current}`,
+      );
     }
     if (spec.Enabled) this.ttl.set(table, spec.AttributeName);
     else this.ttl.delete(table);

@@ -8,8 +8,10 @@ export class FaultSwitch {
   private remaining: number | undefined;
 
   set(fault: Fault, count?: number): void {
-    if (count !== undefined && (!Number.isInteger(count) || count < 0)) throw new Error(`fault count must be a non-negative integer, got ${count}`);
-    if (fault.kind === 'latency' && !(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new Error(`latency must be >= 0 ms, got ${fault.ms}`);
+    if (count !== undefined && (!Number.isInteger(count) || count < 0))
+      throw new Error(`fault count must be a non-negative integer, got ${count}`);
+    if (fault.kind === 'latency' && !(Number.isFinite(fault.ms) && fault.ms >= 0))
+      throw new Error(`latency must be >= 0 ms, got ${fault.ms}`);
     this.fault = count === 0 ? NONE : fault;
     this.remaining = fault.kind === 'none' ? undefined : count;
   }

@@ -20,6 +20,33 @@ const [{ buildApp }, { SqsStore }, { SnsStore }, { S3Store }, { sqsQueueArn, sns
   load('common/arnHelper.js'),
 ]);
 
+// fauxqs writes `"Subject": null` and `"MessageAttributes": {}` into every SNS envelope and a us-east-1 signing URL;
+// SNS omits the two absent fields and signs in the topic's region. Envelopes are normalised as they are enqueued
+// (before the MD5 of the body is taken, so ReceiveMessage's checksum still matches).
+const createMessage = SqsStore.createMessage;
+SqsStore.createMessage = (body, ...rest) => createMessage(normaliseSnsEnvelope(body), ...rest);
+
+function normaliseSnsEnvelope(body) {
+  if (typeof body !== 'string' || !body.startsWith('{"Type":"Notification"')) return body;
+  try {
+    const envelope = JSON.parse(body);
+    if (envelope.SignatureVersion === undefined || envelope.UnsubscribeURL === undefined) return body;
+    if (envelope.Subject === null) delete envelope.Subject;
+    if (envelope.MessageAttributes && Object.keys(envelope.MessageAttributes).length === 0)
+      delete envelope.MessageAttributes;
+    const topicRegion = String(envelope.TopicArn ?? '').split(':')[3] || region;
+    for (const key of ['SigningCertURL', 'UnsubscribeURL']) {
+      envelope[key] = String(envelope[key]).replace(
+        'https://sns.us-east-1.amazonaws.com/',
+        `https://sns.${topicRegion}.amazonaws.com/`,
+      );
+    }
+    return JSON.stringify(envelope);
+  } catch {
+    return body;
+  }
+}
+
 const sqsStore = new SqsStore();
 sqsStore.host = ''; // falsy: queue URLs take the Host header of the CreateQueue request
 sqsStore.region = region;
@@ -31,7 +58,8 @@ await app.listen({ port: 0, host: '127.0.0.1' });
 function createTopicWithQueue({ topicName, queueName, sqsOrigin }) {
   const queueArn = sqsQueueArn(queueName, region);
   const queue =
-    sqsStore.getQueueByArn(queueArn) ?? sqsStore.createQueue(queueName, `${sqsOrigin}/000000000000/${queueName}`, queueArn, {}, {});
+    sqsStore.getQueueByArn(queueArn) ??
+    sqsStore.createQueue(queueName, `${sqsOrigin}/000000000000/${queueName}`, queueArn, {}, {});
   const topic = snsStore.createTopic(topicName, undefined, undefined, region);
   snsStore.subscribe(topic.arn, 'sqs', queueArn, undefined); // raw delivery off: the queue gets the SNS envelope
   return { topicArn: snsTopicArn(topicName, region), queueUrl: queue.url };

@@ -4,7 +4,14 @@ import type { BufferedRequest, HttpReply } from './http';
 
 export type Backend = (req: BufferedRequest) => Promise<HttpReply> | HttpReply;
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'proxy-connection',
+]);
 
 export class Forwarder {
   private readonly agent = new http.Agent({ keepAlive: true });
@@ -15,7 +22,8 @@ export class Forwarder {
   readonly send = (req: BufferedRequest): Promise<HttpReply> =>
     new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+      for (const [name, value] of Object.entries(req.headers))
+        if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
       headers['content-length'] = req.body.length;
       const upstream = http.request(
         { host: '127.0.0.1', port: this.port, method: req.method, path: req.url, headers, agent: this.agent },
@@ -26,7 +34,8 @@ export class Forwarder {
           res.on('end', () => {
             const out: Record<string, string> = {};
             for (const [name, value] of Object.entries(res.headers)) {
-              if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+              if (!HOP_BY_HOP.has(name) && value !== undefined)
+                out[name] = Array.isArray(value) ? value.join(', ') : value;
             }
             resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
           });

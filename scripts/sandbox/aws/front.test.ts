@@ -11,7 +11,11 @@ const protocol: ServiceProtocol = {
 };
 
 /** One request on a fresh connection; resolves with status and body, or with the socket error's code. */
-function post(url: string, body: string, timeoutMs = 2000): Promise<{ status?: number; body?: string; error?: string }> {
+function post(
+  url: string,
+  body: string,
+  timeoutMs = 2000,
+): Promise<{ status?: number; body?: string; error?: string }> {
   return new Promise((resolve) => {
     const req = http.request(`${url}/op`, { method: 'POST', agent: false, timeout: timeoutMs }, (res) => {
       let text = '';
@@ -41,7 +45,9 @@ const echo = (body: string): HttpReply => ({ status: 200, body: `echo:${body}` }
 test('forwards and logs each request with its status', () =>
   withFront(echo, async (front, log) => {
     expect(await post(front.url, 'a')).toEqual({ status: 200, body: 'echo:a' });
-    expect(log.list()).toEqual([expect.objectContaining({ service: 'slack', operation: '/op', status: 200, request: { body: 'a' } })]);
+    expect(log.list()).toEqual([
+      expect.objectContaining({ service: 'slack', operation: '/op', status: 200, request: { body: 'a' } }),
+    ]);
   }));
 
 test('a counted hang holds one request only; the next is answered', () =>

@@ -37,7 +37,9 @@ export class Front {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    this.server.on('error', (err) => process.stderr.write(`sandbox/aws ${options.protocol.service} front: ${err.message}\n`));
+    this.server.on('error', (err) =>
+      process.stderr.write(`sandbox/aws ${options.protocol.service} front: ${err.message}\n`),
+    );
   }
 
   static async start(options: FrontOptions): Promise<Front> {
@@ -132,7 +134,9 @@ export class Front {
       try {
         reply = await this.options.backend(buffered);
       } catch (err) {
-        process.stderr.write(`sandbox/aws ${described.service} ${described.operation}: backend failed: ${(err as Error).message}\n`);
+        process.stderr.write(
+          `sandbox/aws ${described.service} ${described.operation}: backend failed: ${(err as Error).message}\n`,
+        );
         reply = this.options.protocol.faultReply('error5xx', described.operation);
       }
     }

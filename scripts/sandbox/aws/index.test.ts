@@ -39,10 +39,15 @@ function clientConfig(endpoint: string, maxAttempts = 3) {
 
 /** Calls logged since `before` for one service. */
 function callsSince(before: number, service: AwsCall['service']): AwsCall[] {
-  return stack.calls().slice(before).filter((c) => c.service === service);
+  return stack
+    .calls()
+    .slice(before)
+    .filter((c) => c.service === service);
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error & { name: string; $metadata?: { httpStatusCode?: number; attempts?: number } }> {
+async function rejection(
+  p: Promise<unknown>,
+): Promise<Error & { name: string; $metadata?: { httpStatusCode?: number; attempts?: number } }> {
   try {
     await p;
   } catch (err) {
@@ -56,7 +61,8 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const service of ['dynamodb', 'sns', 'lambda', 'cloudwatch', 'slack'] as const) stack.setFault(service, { kind: 'none' });
+  for (const service of ['dynamodb', 'sns', 'lambda', 'cloudwatch', 'slack'] as const)
+    stack.setFault(service, { kind: 'none' });
 });
 
 afterAll(async () => {
@@ -65,7 +71,13 @@ afterAll(async () => {
 
 describe('the stack', () => {
   test('exports the standard SDK variables and loopback endpoints', () => {
-    for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+    for (const key of [
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+    ]) {
       expect(stack.env[key]).toBeTruthy();
     }
     for (const [service, url] of Object.entries(stack.endpoints)) {
@@ -110,18 +122,28 @@ describe('DynamoDB (dynalite behind the front)', () => {
       }),
     );
     const ttl = await raw.send(
-      new UpdateTimeToLiveCommand({ TableName: 'incidents', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }),
+      new UpdateTimeToLiveCommand({
+        TableName: 'incidents',
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
     );
     expect(ttl.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
     const described = await raw.send(new DescribeTimeToLiveCommand({ TableName: 'incidents' }));
     expect(described.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
     const again = await rejection(
-      raw.send(new UpdateTimeToLiveCommand({ TableName: 'incidents', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })),
+      raw.send(
+        new UpdateTimeToLiveCommand({
+          TableName: 'incidents',
+          TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        }),
+      ),
     );
     expect(again.name).toBe('ValidationException');
 
     const expires = Math.floor(Date.now() / 1000) + 3600;
-    await doc.send(new PutCommand({ TableName: 'incidents', Item: { pk: 'fn#a', sk: 'i#1', kind: 'ssrf', ttl: expires } }));
+    await doc.send(
+      new PutCommand({ TableName: 'incidents', Item: { pk: 'fn#a', sk: 'i#1', kind: 'ssrf', ttl: expires } }),
+    );
     expect((await doc.send(new GetCommand({ TableName: 'incidents', Key: { pk: 'fn#a', sk: 'i#1' } }))).Item).toEqual({
       pk: 'fn#a',
       sk: 'i#1',
@@ -140,7 +162,11 @@ describe('DynamoDB (dynalite behind the front)', () => {
       );
     }
     const query = await doc.send(
-      new QueryCommand({ TableName: 'incidents', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'fn#a' } }),
+      new QueryCommand({
+        TableName: 'incidents',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'fn#a' },
+      }),
     );
     expect(query.Items).toEqual([
       { pk: 'fn#a', sk: 'count', n: 2, ttl: expires },
@@ -192,7 +218,9 @@ describe('SNS → SQS (fauxqs behind the fronts)', () => {
     expect(published.MessageId).toBeTruthy();
 
     const sqs = new SQSClient(clientConfig(stack.endpoints.sqs));
-    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     expect(received.Messages).toHaveLength(1);
     const envelope = JSON.parse(received.Messages?.[0]?.Body ?? '{}');
     expect(envelope).toMatchObject({
@@ -211,16 +239,38 @@ describe('SNS → SQS (fauxqs behind the fronts)', () => {
         status: 200,
         request: expect.objectContaining({
           TopicArn: topicArn,
-          MessageAttributes: { severity: { DataType: 'String', StringValue: 'high' }, score: { DataType: 'Number', StringValue: '9' } },
+          MessageAttributes: {
+            severity: { DataType: 'String', StringValue: 'high' },
+            score: { DataType: 'Number', StringValue: '9' },
+          },
         }),
       }),
     ]);
     expect(callsSince(before, 'sqs').map((c) => [c.operation, c.status])).toEqual([['ReceiveMessage', 200]]);
   });
 
+  test('an envelope without Subject or attributes omits both fields, as SNS does', async () => {
+    const { topicArn, queueUrl } = await stack.createTopicWithQueue('plain-topic', 'plain-inbox');
+    await new SNSClient(clientConfig(stack.endpoints.sns)).send(
+      new PublishCommand({ TopicArn: topicArn, Message: 'plain' }),
+    );
+    const received = await new SQSClient(clientConfig(stack.endpoints.sqs)).send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
+    );
+    const envelope = JSON.parse(received.Messages?.[0]?.Body ?? '{}');
+    expect(envelope).toMatchObject({ Type: 'Notification', TopicArn: topicArn, Message: 'plain' });
+    expect(Object.keys(envelope)).not.toContain('Subject');
+    expect(Object.keys(envelope)).not.toContain('MessageAttributes');
+    expect(envelope.UnsubscribeURL).toMatch(
+      new RegExp(`^https://sns\\.${stack.region}\\.amazonaws\\.com/\\?Action=Unsubscribe&SubscriptionArn=${topicArn}:`),
+    );
+  });
+
   test('Publish to an unknown topic is NotFound', async () => {
     const sns = new SNSClient(clientConfig(stack.endpoints.sns));
-    const err = await rejection(sns.send(new PublishCommand({ TopicArn: `arn:aws:sns:${stack.region}:${stack.accountId}:nope`, Message: 'x' })));
+    const err = await rejection(
+      sns.send(new PublishCommand({ TopicArn: `arn:aws:sns:${stack.region}:${stack.accountId}:nope`, Message: 'x' })),
+    );
     expect(err.name).toBe('NotFoundException');
   });
 });
@@ -254,26 +304,48 @@ describe('Lambda control plane (fake)', () => {
       }),
     );
     expect(updated.RevisionId).not.toBe(config.RevisionId);
-    expect(updated).toMatchObject({ Timeout: 10, MemorySize: 128, Handler: 'index.handler', LastUpdateStatus: 'InProgress' });
+    expect(updated).toMatchObject({
+      Timeout: 10,
+      MemorySize: 128,
+      Handler: 'index.handler',
+      LastUpdateStatus: 'InProgress',
+    });
     expect(stack.lambda.getFunction('orders')).toEqual({
       environment: { TABLE: 'orders', API_TOKEN: 'tok-123', SENTINEL_QUARANTINE: '1' },
       revisionId: updated.RevisionId,
     });
 
     const stale = await rejection(
-      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'orders', RevisionId: config.RevisionId, Timeout: 20 })),
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName: 'orders', RevisionId: config.RevisionId, Timeout: 20 }),
+      ),
     );
     expect(stale.name).toBe('PreconditionFailedException');
     expect(stale.$metadata?.httpStatusCode).toBe(412);
 
     // Environment replaces the whole map, as in AWS.
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'orders', Environment: { Variables: { ONLY: 'this' } } }));
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'orders', Environment: { Variables: { ONLY: 'this' } } }),
+    );
     expect(stack.lambda.getFunction('orders')?.environment).toEqual({ ONLY: 'this' });
-    const reread = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `arn:aws:lambda:${stack.region}:${stack.accountId}:function:orders` }));
-    expect(reread).toMatchObject({ Timeout: 10, LastUpdateStatus: 'Successful', Environment: { Variables: { ONLY: 'this' } } });
+    const reread = await lambda.send(
+      new GetFunctionConfigurationCommand({
+        FunctionName: `arn:aws:lambda:${stack.region}:${stack.accountId}:function:orders`,
+      }),
+    );
+    expect(reread).toMatchObject({
+      Timeout: 10,
+      LastUpdateStatus: 'Successful',
+      Environment: { Variables: { ONLY: 'this' } },
+    });
 
     const reserved = await rejection(
-      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'orders', Environment: { Variables: { AWS_REGION: 'x' } } })),
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'orders',
+          Environment: { Variables: { AWS_REGION: 'x' } },
+        }),
+      ),
     );
     expect(reserved.name).toBe('InvalidParameterValueException');
 
@@ -297,12 +369,20 @@ describe('Lambda control plane (fake)', () => {
   test('reserved concurrency: put, get, delete; unknown function is ResourceNotFoundException', async () => {
     stack.lambda.ensureFunction('worker', {});
     const lambda = new LambdaClient(clientConfig(stack.endpoints.lambda));
-    expect((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'worker' }))).ReservedConcurrentExecutions).toBeUndefined();
-    const put = await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'worker', ReservedConcurrentExecutions: 0 }));
+    expect(
+      (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'worker' }))).ReservedConcurrentExecutions,
+    ).toBeUndefined();
+    const put = await lambda.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'worker', ReservedConcurrentExecutions: 0 }),
+    );
     expect(put.ReservedConcurrentExecutions).toBe(0);
     expect(stack.lambda.getFunction('worker')?.reservedConcurrency).toBe(0);
-    expect((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'worker' }))).ReservedConcurrentExecutions).toBe(0);
-    const tooMany = await rejection(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'worker', ReservedConcurrentExecutions: 950 })));
+    expect(
+      (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'worker' }))).ReservedConcurrentExecutions,
+    ).toBe(0);
+    const tooMany = await rejection(
+      lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'worker', ReservedConcurrentExecutions: 950 })),
+    );
     expect(tooMany.name).toBe('InvalidParameterValueException');
     await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'worker' }));
     expect(stack.lambda.getFunction('worker')?.reservedConcurrency).toBeUndefined();
@@ -339,7 +419,15 @@ describe('CloudWatch PutMetricData (fake)', () => {
     await client.send(
       new PutMetricDataCommand({
         Namespace: 'Sentinel',
-        MetricData: [{ MetricName: 'Findings', Dimensions: [{ Name: 'FunctionName', Value: 'orders' }], Value: 1, Unit: 'Count', Timestamp: at }],
+        MetricData: [
+          {
+            MetricName: 'Findings',
+            Dimensions: [{ Name: 'FunctionName', Value: 'orders' }],
+            Value: 1,
+            Unit: 'Count',
+            Timestamp: at,
+          },
+        ],
       }),
     );
     const big = Array.from({ length: 400 }, (_, i) => ({
@@ -351,10 +439,21 @@ describe('CloudWatch PutMetricData (fake)', () => {
     await client.send(new PutMetricDataCommand({ Namespace: 'Sentinel', MetricData: big }));
     expect(encodings).toEqual(['identity', 'gzip']);
 
-    const [small, large] = stack.metricData().slice(before) as { Namespace: string; MetricData: Record<string, unknown>[] }[];
+    const [small, large] = stack.metricData().slice(before) as {
+      Namespace: string;
+      MetricData: Record<string, unknown>[];
+    }[];
     expect(small).toEqual({
       Namespace: 'Sentinel',
-      MetricData: [{ MetricName: 'Findings', Dimensions: [{ Name: 'FunctionName', Value: 'orders' }], Value: 1, Unit: 'Count', Timestamp: at.getTime() / 1000 }],
+      MetricData: [
+        {
+          MetricName: 'Findings',
+          Dimensions: [{ Name: 'FunctionName', Value: 'orders' }],
+          Value: 1,
+          Unit: 'Count',
+          Timestamp: at.getTime() / 1000,
+        },
+      ],
     });
     expect(large?.MetricData).toHaveLength(400);
     expect(large?.MetricData[399]).toMatchObject({ MetricName: 'Metric399', Value: 399 });
@@ -362,7 +461,9 @@ describe('CloudWatch PutMetricData (fake)', () => {
 
   test('an AWS/ namespace is rejected as AWS does', async () => {
     const { client } = metricClient();
-    const err = await rejection(client.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'X', Value: 1 }] })));
+    const err = await rejection(
+      client.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'X', Value: 1 }] })),
+    );
     expect(err.name).toBe('InvalidParameterValueException');
   });
 });
@@ -376,9 +477,16 @@ describe('Slack incoming-webhook receiver', () => {
       body: JSON.stringify({ text: 'Sentinel alert' }),
     });
     expect([ok.status, await ok.text()]).toEqual([200, 'ok']);
-    const bad = await fetch(stack.slackWebhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    const bad = await fetch(stack.slackWebhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect([bad.status, await bad.text()]).toEqual([400, 'invalid_payload']);
-    const wrong = await fetch(`${stack.endpoints.slack}/services/T/B/wrong`, { method: 'POST', body: JSON.stringify({ text: 'x' }) });
+    const wrong = await fetch(`${stack.endpoints.slack}/services/T/B/wrong`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'x' }),
+    });
     expect([wrong.status, await wrong.text()]).toEqual([404, 'no_service']);
     expect(stack.slackMessages().slice(before)).toEqual([{ text: 'Sentinel alert' }]);
   });
@@ -399,7 +507,9 @@ describe('faults', () => {
     ]);
     stack.setFault('dynamodb', { kind: 'throttle' });
     const err = await rejection(
-      new DynamoDBClient(clientConfig(stack.endpoints.dynamodb, 1)).send(new DescribeTimeToLiveCommand({ TableName: 'incidents' })),
+      new DynamoDBClient(clientConfig(stack.endpoints.dynamodb, 1)).send(
+        new DescribeTimeToLiveCommand({ TableName: 'incidents' }),
+      ),
     );
     expect(err.name).toBe('ThrottlingException'); // control-plane operations throttle differently
   });
@@ -414,7 +524,11 @@ describe('faults', () => {
     expect(callsSince(before, 'sns').map((c) => c.status)).toEqual([500, 500, 200]);
 
     stack.setFault('sns', { kind: 'error5xx' });
-    const err = await rejection(new SNSClient(clientConfig(stack.endpoints.sns, 2)).send(new PublishCommand({ TopicArn: topicArn, Message: 'x' })));
+    const err = await rejection(
+      new SNSClient(clientConfig(stack.endpoints.sns, 2)).send(
+        new PublishCommand({ TopicArn: topicArn, Message: 'x' }),
+      ),
+    );
     expect(err.name).toBe('InternalErrorException');
     expect(err.$metadata?.httpStatusCode).toBe(500);
     expect(err.$metadata?.attempts).toBe(2);
@@ -423,15 +537,25 @@ describe('faults', () => {
   test('throttle: SNS Throttling and Lambda TooManyRequestsException (429) surface after retries', async () => {
     stack.setFault('sns', { kind: 'throttle' });
     const snsErr = await rejection(
-      new SNSClient(clientConfig(stack.endpoints.sns, 1)).send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:x', Message: 'x' })),
+      new SNSClient(clientConfig(stack.endpoints.sns, 1)).send(
+        new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:x', Message: 'x' }),
+      ),
     );
     expect([snsErr.name, snsErr.$metadata?.httpStatusCode]).toEqual(['Throttling', 400]);
 
     stack.lambda.ensureFunction('throttled', {});
     stack.setFault('lambda', { kind: 'throttle' });
     const before = stack.calls().length;
-    const err = await rejection(new LambdaClient(clientConfig(stack.endpoints.lambda, 2)).send(new GetFunctionConfigurationCommand({ FunctionName: 'throttled' })));
-    expect([err.name, err.$metadata?.httpStatusCode, err.$metadata?.attempts]).toEqual(['TooManyRequestsException', 429, 2]);
+    const err = await rejection(
+      new LambdaClient(clientConfig(stack.endpoints.lambda, 2)).send(
+        new GetFunctionConfigurationCommand({ FunctionName: 'throttled' }),
+      ),
+    );
+    expect([err.name, err.$metadata?.httpStatusCode, err.$metadata?.attempts]).toEqual([
+      'TooManyRequestsException',
+      429,
+      2,
+    ]);
     expect(callsSince(before, 'lambda').map((c) => c.status)).toEqual([429, 429]);
   });
 
@@ -439,7 +563,9 @@ describe('faults', () => {
     const cw = new CloudWatchClient(clientConfig(stack.endpoints.cloudwatch));
     stack.setFault('cloudwatch', { kind: 'throttle' }, { count: 1 });
     const before = stack.calls().length;
-    const ok = await cw.send(new PutMetricDataCommand({ Namespace: 'Sentinel', MetricData: [{ MetricName: 'Retry', Value: 1 }] }));
+    const ok = await cw.send(
+      new PutMetricDataCommand({ Namespace: 'Sentinel', MetricData: [{ MetricName: 'Retry', Value: 1 }] }),
+    );
     expect(ok.$metadata.attempts).toBe(2);
     expect(callsSince(before, 'cloudwatch').map((c) => c.status)).toEqual([400, 200]);
     stack.setFault('cloudwatch', { kind: 'error5xx' });
@@ -454,7 +580,11 @@ describe('faults', () => {
   test('Slack: 429 with Retry-After, 5xx, and a counted fault that clears itself', async () => {
     stack.setFault('slack', { kind: 'throttle' }, { count: 1 });
     const limited = await fetch(stack.slackWebhookUrl, { method: 'POST', body: JSON.stringify({ text: 'a' }) });
-    expect([limited.status, limited.headers.get('retry-after'), await limited.text()]).toEqual([429, '1', 'rate_limited']);
+    expect([limited.status, limited.headers.get('retry-after'), await limited.text()]).toEqual([
+      429,
+      '1',
+      'rate_limited',
+    ]);
     const after = await fetch(stack.slackWebhookUrl, { method: 'POST', body: JSON.stringify({ text: 'b' }) });
     expect(after.status).toBe(200);
     stack.setFault('slack', { kind: 'error5xx' });
@@ -469,7 +599,9 @@ describe('faults', () => {
     stack.lambda.ensureFunction('slow', {});
     stack.setFault('lambda', { kind: 'latency', ms: 300 });
     const started = Date.now();
-    const config = await new LambdaClient(clientConfig(stack.endpoints.lambda)).send(new GetFunctionConfigurationCommand({ FunctionName: 'slow' }));
+    const config = await new LambdaClient(clientConfig(stack.endpoints.lambda)).send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'slow' }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(config.FunctionName).toBe('slow');
   });
@@ -499,6 +631,32 @@ describe('faults', () => {
     expect(config.$metadata.attempts).toBe(2);
     expect(callsSince(before, 'lambda').map((c) => c.status)).toEqual([200]);
   });
+});
+
+test('a stack in another region and account names everything after them', async () => {
+  const own = await startAwsStack({ region: 'eu-central-1', accountId: '123456789012' });
+  try {
+    const credentials = { accessKeyId: own.env.AWS_ACCESS_KEY_ID, secretAccessKey: own.env.AWS_SECRET_ACCESS_KEY };
+    expect([own.env.AWS_REGION, own.env.AWS_DEFAULT_REGION]).toEqual(['eu-central-1', 'eu-central-1']);
+    const { topicArn, queueUrl } = await own.createTopicWithQueue('regional', 'regional-inbox');
+    expect(topicArn).toMatch(/^arn:aws:sns:eu-central-1:/);
+    const config = { region: own.region, credentials };
+    await new SNSClient({ ...config, endpoint: own.endpoints.sns }).send(
+      new PublishCommand({ TopicArn: topicArn, Message: 'm' }),
+    );
+    const received = await new SQSClient({ ...config, endpoint: own.endpoints.sqs }).send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
+    );
+    const envelope = JSON.parse(received.Messages?.[0]?.Body ?? '{}');
+    expect(envelope.SigningCertURL).toMatch(/^https:\/\/sns\.eu-central-1\.amazonaws\.com\//);
+    own.lambda.ensureFunction('fn', {});
+    const fn = await new LambdaClient({ ...config, endpoint: own.endpoints.lambda }).send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'fn' }),
+    );
+    expect(fn.FunctionArn).toBe('arn:aws:lambda:eu-central-1:123456789012:function:fn');
+  } finally {
+    await own.stop();
+  }
 });
 
 test('hang never answers and is released by stop()', async () => {

@@ -12,7 +12,14 @@ import { Forwarder } from './forward';
 import { Front } from './front';
 import { handleLambdaRequest } from './lambda-api';
 import { LambdaFunctions } from './lambda-functions';
-import { cloudwatchProtocol, dynamodbProtocol, lambdaProtocol, slackProtocol, snsProtocol, sqsProtocol } from './protocols';
+import {
+  cloudwatchProtocol,
+  dynamodbProtocol,
+  lambdaProtocol,
+  slackProtocol,
+  snsProtocol,
+  sqsProtocol,
+} from './protocols';
 import { SlackReceiver } from './slack';
 import { FauxqsBackend } from './sns-sqs';
 import type { AwsStack, FaultableService } from './types';
@@ -107,7 +114,8 @@ export async function startAwsStack(opts: { region?: string; accountId?: string 
         if (!front) throw new Error(`setFault: unknown service ${String(service)}`);
         front.setFault(fault, faultOpts?.count);
       },
-      createTopicWithQueue: (topicName, queueName) => fauxqsBackend.createTopicWithQueue(topicName, queueName, sqsFront.url),
+      createTopicWithQueue: (topicName, queueName) =>
+        fauxqsBackend.createTopicWithQueue(topicName, queueName, sqsFront.url),
       stop: () => {
         stopping ??= stopAll(started);
         return stopping;
@@ -143,19 +151,27 @@ class Deferred<T> {
 }
 
 /** Waits for every part; on any failure stops those that did start and rethrows the first error. */
-async function startAll<T extends readonly Promise<Stoppable>[]>(started: Stoppable[], parts: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+async function startAll<T extends readonly Promise<Stoppable>[]>(
+  started: Stoppable[],
+  parts: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const results = await Promise.allSettled(parts);
   for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<Stoppable>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  return results.map((r) => (r as PromiseFulfilledResult<Stoppable>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 /** Stops fronts first (so nothing new reaches a backend), then backends; one failure does not leave others running. */
 async function stopAll(parts: Stoppable[]): Promise<void> {
   const fronts = parts.filter((p) => p instanceof Front);
   const rest = parts.filter((p) => !(p instanceof Front));
-  const results = [...(await Promise.allSettled(fronts.map((p) => p.stop()))), ...(await Promise.allSettled(rest.map((p) => p.stop())))];
+  const results = [
+    ...(await Promise.allSettled(fronts.map((p) => p.stop()))),
+    ...(await Promise.allSettled(rest.map((p) => p.stop()))),
+  ];
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

@@ -10,11 +10,23 @@ interface Route {
 }
 
 const ROUTES: Route[] = [
-  { method: 'GET', pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/, operation: 'GetFunctionConfiguration' },
-  { method: 'PUT', pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/, operation: 'UpdateFunctionConfiguration' },
+  {
+    method: 'GET',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/,
+    operation: 'GetFunctionConfiguration',
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/,
+    operation: 'UpdateFunctionConfiguration',
+  },
   { method: 'GET', pattern: /^\/2015-03-31\/functions\/([^/]+)$/, operation: 'GetFunction' },
   { method: 'PUT', pattern: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/, operation: 'PutFunctionConcurrency' },
-  { method: 'DELETE', pattern: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/, operation: 'DeleteFunctionConcurrency' },
+  {
+    method: 'DELETE',
+    pattern: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/,
+    operation: 'DeleteFunctionConcurrency',
+  },
   { method: 'GET', pattern: /^\/2019-09-30\/functions\/([^/]+)\/concurrency$/, operation: 'GetFunctionConcurrency' },
 ];
 
@@ -48,8 +60,17 @@ export function describeLambdaRequest(req: BufferedRequest): LambdaRequest {
 }
 
 /** Lambda's restJson error: status, `x-amzn-errortype`, and `{Type, message}`. */
-export function lambdaErrorReply(status: number, type: string, message: string, faultType: 'User' | 'Service'): HttpReply {
-  return jsonReply(status, { Type: faultType, message }, { 'x-amzn-errortype': type, 'x-amzn-requestid': randomUUID() });
+export function lambdaErrorReply(
+  status: number,
+  type: string,
+  message: string,
+  faultType: 'User' | 'Service',
+): HttpReply {
+  return jsonReply(
+    status,
+    { Type: faultType, message },
+    { 'x-amzn-errortype': type, 'x-amzn-requestid': randomUUID() },
+  );
 }
 
 export function handleLambdaRequest(functions: LambdaFunctions, req: BufferedRequest): HttpReply {
@@ -59,7 +80,8 @@ export function handleLambdaRequest(functions: LambdaFunctions, req: BufferedReq
       ? { status, headers: { 'x-amzn-requestid': randomUUID() } }
       : jsonReply(status, value, { 'x-amzn-requestid': randomUUID() });
   try {
-    if (input.unparsableBody) throw new LambdaError(400, 'SerializationException', 'Could not parse request body into json');
+    if (input.unparsableBody)
+      throw new LambdaError(400, 'SerializationException', 'Could not parse request body into json');
     const name = String(input.FunctionName ?? '');
     const qualifier = typeof input.Qualifier === 'string' ? input.Qualifier : undefined;
     switch (operation) {
@@ -72,7 +94,10 @@ export function handleLambdaRequest(functions: LambdaFunctions, req: BufferedReq
         const concurrency = fn.reservedConcurrency;
         return ok(200, {
           Configuration: functions.configuration(fn),
-          Code: { RepositoryType: 'S3', Location: `https://awslambda-local-tasks.s3.amazonaws.com/snapshots/${fn.name}` },
+          Code: {
+            RepositoryType: 'S3',
+            Location: `https://awslambda-local-tasks.s3.amazonaws.com/snapshots/${fn.name}`,
+          },
           ...(concurrency !== undefined ? { Concurrency: { ReservedConcurrentExecutions: concurrency } } : {}),
         });
       }

@@ -25,7 +25,9 @@ describe('LambdaFunctions', () => {
     expect(fns.resolve('orders:$LATEST').name).toBe('orders');
     expect(errorOf(() => fns.resolve('orders', 'live')).type).toBe('ResourceNotFoundException');
     expect(errorOf(() => fns.resolve('arn:aws:lambda:us-east-1:123456789012:function:orders')).status).toBe(404);
-    expect(errorOf(() => fns.resolve('other')).message).toBe('Function not found: arn:aws:lambda:eu-west-1:123456789012:function:other');
+    expect(errorOf(() => fns.resolve('other')).message).toBe(
+      'Function not found: arn:aws:lambda:eu-west-1:123456789012:function:other',
+    );
   });
 
   test('updates merge fields, replace the environment, and rotate the RevisionId', () => {
@@ -45,13 +47,19 @@ describe('LambdaFunctions', () => {
     const fn = fns.resolve('orders');
     const revision = fn.revisionId;
     expect(errorOf(() => fns.updateConfiguration(fn, { Timeout: 901 })).type).toBe('ValidationException');
-    expect(errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { '1BAD': 'x' } } })).type).toBe('ValidationException');
-    // AWS's key pattern [a-zA-Z]([a-zA-Z0-9_])+ needs two characters at least.
-    expect(errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { B: 'x' } } })).type).toBe('ValidationException');
-    expect(errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { LAMBDA_TASK_ROOT: 'x' } } })).type).toBe(
-      'InvalidParameterValueException',
+    expect(errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { '1BAD': 'x' } } })).type).toBe(
+      'ValidationException',
     );
-    const tooBig = errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { BIG: 'x'.repeat(4100) } } }));
+    // AWS's key pattern [a-zA-Z]([a-zA-Z0-9_])+ needs two characters at least.
+    expect(errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { B: 'x' } } })).type).toBe(
+      'ValidationException',
+    );
+    expect(
+      errorOf(() => fns.updateConfiguration(fn, { Environment: { Variables: { LAMBDA_TASK_ROOT: 'x' } } })).type,
+    ).toBe('InvalidParameterValueException');
+    const tooBig = errorOf(() =>
+      fns.updateConfiguration(fn, { Environment: { Variables: { BIG: 'x'.repeat(4100) } } }),
+    );
     expect(tooBig.type).toBe('InvalidParameterValueException');
     expect(tooBig.message).not.toContain('xxxx');
     expect(fn.revisionId).toBe(revision); // a failed update changes nothing

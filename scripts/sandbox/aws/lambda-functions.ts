@@ -96,15 +96,20 @@ export class LambdaFunctions {
    * optionally qualified. Only $LATEST exists here.
    */
   resolve(identifier: string, qualifier?: string): LambdaFunction {
-    const m = /^(?:arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):)?(?:(\d{12}):function:)?([a-zA-Z0-9-_]+)(?::([a-zA-Z0-9$_-]+))?$/.exec(
-      identifier,
-    );
+    const m =
+      /^(?:arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):)?(?:(\d{12}):function:)?([a-zA-Z0-9-_]+)(?::([a-zA-Z0-9$_-]+))?$/.exec(
+        identifier,
+      );
     const [, region, account, name, arnQualifier] = m ?? [];
     const q = qualifier ?? arnQualifier;
     const fn = name ? this.functions.get(name) : undefined;
     const sameAccount = (!region || region === this.region) && (!account || account === this.accountId);
     if (!fn || !sameAccount || (q !== undefined && q !== '$LATEST')) {
-      throw new LambdaError(404, 'ResourceNotFoundException', `Function not found: ${this.arn(name ?? identifier)}${q ? `:${q}` : ''}`);
+      throw new LambdaError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${this.arn(name ?? identifier)}${q ? `:${q}` : ''}`,
+      );
     }
     return fn;
   }
@@ -171,7 +176,8 @@ export class LambdaFunctions {
     validateSettings(input);
     const environment = input.Environment === undefined ? undefined : validateEnvironment(input.Environment);
     for (const key of UPDATABLE) if (input[key] !== undefined) fn.settings[key] = input[key];
-    if (Array.isArray(input.Layers)) fn.settings.Layers = input.Layers.map((arn) => ({ Arn: String(arn), CodeSize: 1024 }));
+    if (Array.isArray(input.Layers))
+      fn.settings.Layers = input.Layers.map((arn) => ({ Arn: String(arn), CodeSize: 1024 }));
     if (environment) fn.environment = environment;
     fn.revisionId = randomUUID();
     fn.lastModified = lambdaTimestamp();

@@ -39,7 +39,12 @@ function targetOperation(req: BufferedRequest): string {
   return dot >= 0 ? target.slice(dot + 1) : 'Unknown';
 }
 
-function awsJsonError(status: number, type: string, message: string, extraHeaders: Record<string, string> = {}): HttpReply {
+function awsJsonError(
+  status: number,
+  type: string,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): HttpReply {
   return {
     status,
     headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), ...extraHeaders },
@@ -74,7 +79,11 @@ export const dynamodbProtocol: ServiceProtocol = {
           'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
           'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
         )
-      : awsJsonError(400, 'com.amazon.coral.availability#ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
+      : awsJsonError(
+          400,
+          'com.amazon.coral.availability#ThrottlingException',
+          'Rate of requests exceeds the allowed throughput.',
+        );
   },
 };
 
@@ -136,11 +145,20 @@ export const cloudwatchProtocol: ServiceProtocol = {
   faultReply: (kind) =>
     kind === 'throttle'
       ? cloudwatchError(400, 'com.amazon.coral.availability#ThrottlingException', 'Throttling', 'Rate exceeded')
-      : cloudwatchError(500, 'com.amazonaws.cloudwatch#InternalServiceFault', 'InternalServiceError', 'Internal service error'),
+      : cloudwatchError(
+          500,
+          'com.amazonaws.cloudwatch#InternalServiceFault',
+          'InternalServiceError',
+          'Internal service error',
+        ),
 };
 
 export const slackProtocol: ServiceProtocol = {
   service: 'slack',
-  describe: (req) => ({ service: 'slack', operation: 'IncomingWebhook', request: slackPayload(req) ?? { invalidPayload: true } }),
+  describe: (req) => ({
+    service: 'slack',
+    operation: 'IncomingWebhook',
+    request: slackPayload(req) ?? { invalidPayload: true },
+  }),
   faultReply: (kind) => (kind === 'throttle' ? slackThrottleReply() : slackServerErrorReply()),
 };

@@ -10,7 +10,9 @@ describe('redactSecrets', () => {
     };
     expect(redactSecrets(input)).toEqual({
       FunctionName: 'orders',
-      Environment: { Variables: { TABLE: 't', API_TOKEN: REDACTED, DB_PASSWORD: REDACTED, SENTINEL_SLACK_WEBHOOK_URL: REDACTED } },
+      Environment: {
+        Variables: { TABLE: 't', API_TOKEN: REDACTED, DB_PASSWORD: REDACTED, SENTINEL_SLACK_WEBHOOK_URL: REDACTED },
+      },
       Item: { token: REDACTED, n: { N: '1' } },
       list: [{ clientSecret: REDACTED }, 'plain'],
     });
@@ -18,7 +20,9 @@ describe('redactSecrets', () => {
 
   test('replaces secret-shaped values inside any string', () => {
     const text = 'key AKIAABCDEFGHIJKLMNOP hook https://hooks.slack.com/services/T1/B2/xyz token xoxb-123-abc end';
-    expect(redactSecrets({ Message: text })).toEqual({ Message: `key ${REDACTED} hook ${REDACTED} token ${REDACTED} end` });
+    expect(redactSecrets({ Message: text })).toEqual({
+      Message: `key ${REDACTED} hook ${REDACTED} token ${REDACTED} end`,
+    });
   });
 
   test('does not mutate its input and keeps empty secret fields visible', () => {

@@ -6,7 +6,8 @@
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY = /secret|token|passw(or)?d|passwd|credential|private[_-]?key|api[_-]?key|access[_-]?key|auth|cookie|session|signature|webhook/i;
+const SECRET_KEY =
+  /secret|token|passw(or)?d|passwd|credential|private[_-]?key|api[_-]?key|access[_-]?key|auth|cookie|session|signature|webhook/i;
 
 const SECRET_VALUES: RegExp[] = [
   /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, // AWS access key ids

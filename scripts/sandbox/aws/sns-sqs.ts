@@ -15,7 +15,10 @@ interface WorkerReply {
 
 export class FauxqsBackend {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: { topicArn: string; queueUrl: string }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: { topicArn: string; queueUrl: string }) => void; reject: (e: Error) => void }
+  >();
 
   private constructor(
     private readonly worker: Worker,
@@ -59,7 +62,11 @@ export class FauxqsBackend {
   }
 
   /** Creates (or reuses) the queue with a URL on `sqsOrigin`, the topic, and an SQS subscription without raw delivery. */
-  createTopicWithQueue(topicName: string, queueName: string, sqsOrigin: string): Promise<{ topicArn: string; queueUrl: string }> {
+  createTopicWithQueue(
+    topicName: string,
+    queueName: string,
+    sqsOrigin: string,
+  ): Promise<{ topicArn: string; queueUrl: string }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
