@@ -248,4 +248,23 @@ describe('runtime environment composition', () => {
       layer.cleanup();
     }
   });
+
+  test('AWS_LAMBDA_EXEC_WRAPPER=/opt/... runs the wrapper from the layer; a missing one fails init (exit 127)', async () => {
+    const layer = makeLayer();
+    layer.addScript('wrapper', '#!/bin/bash\nexport WRAPPED_BY="$(basename "$0")"\nexec "$@"\n');
+    const env = await testEnvironment({ layerDir: layer.dir, env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/wrapper' } });
+    const missing = await testEnvironment({ layerDir: layer.dir, env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/absent' } });
+    try {
+      const r = await env.invoke({ do: 'env' });
+      expect((r.response as { env: Record<string, string> }).env.WRAPPED_BY).toBe('wrapper');
+      const init = await missing.init();
+      expect(init).toMatchObject({ status: 'error', errorType: 'Runtime.ExitError' });
+      expect(init.errorMessage).toMatch(/exit status 127/);
+      expect(missing.report().functionLogs.map((l) => l.line)).toContain(`${layer.dir}/absent: does not exist`);
+    } finally {
+      await env.dispose();
+      await missing.dispose();
+      layer.cleanup();
+    }
+  });
 });
