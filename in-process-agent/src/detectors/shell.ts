@@ -68,6 +68,9 @@ export function classifyShellOccurrence(lex: ShellLex, command: string, s: numbe
   const w = lex.wordAt[s];
   const wholeWord = w !== -1 && lex.wordStart[w] === s && lex.wordEnd[w] === e;
   if (wholeWord && lex.wordIsCommand[w] && !quote) return 'command_name';
+  // The input starts at a command word and runs on into its arguments: it is the command line.
+  const startsCommand = w !== -1 && lex.wordStart[w] === s && lex.wordIsCommand[w] && lex.wordEnd[w] < e;
+  if (startsCommand && space && !quote) return 'command_name';
   if (quote) return 'shell_quote';
   if (space) return 'shell_word_split';
   // An input that starts a word with '-' chooses an option of the program (e.g. --checkpoint-action=exec=sh).
