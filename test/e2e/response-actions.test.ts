@@ -51,17 +51,26 @@ async function incidentsOf(fn: string): Promise<StoredItem[]> {
 }
 
 /** SNS envelopes (raw delivery off) waiting in the queue for one function; deletes what it read. */
-async function snsMessagesFor(fn: string): Promise<{ Subject: string; Message: string; MessageAttributes: Record<string, { Value: string }> }[]> {
+async function snsMessagesFor(
+  fn: string,
+): Promise<{ Subject: string; Message: string; MessageAttributes: Record<string, { Value: string }> }[]> {
   const out: { Subject: string; Message: string; MessageAttributes: Record<string, { Value: string }> }[] = [];
   for (let i = 0; i < 5; i++) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: i === 0 ? 1 : 0 }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: i === 0 ? 1 : 0 }),
+    );
     const msgs = r.Messages ?? [];
     if (msgs.length === 0) break;
     for (const m of msgs) {
       const env = JSON.parse(m.Body ?? '{}');
       if (env.MessageAttributes?.function?.Value === fn) out.push(env);
     }
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: msgs.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: msgs.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
   return out;
 }
@@ -73,7 +82,12 @@ describe('responder against the AWS stand-ins', () => {
     const fn = newFunction();
     const h = makeHarness({ functionName: fn, env: env() });
     const findings: Finding[] = [
-      makeFinding({ category: 'command_injection', severity: 'high', requestId: 'req-a', input: { path: '$.body.cmd', value: '; cat /etc/passwd' } }),
+      makeFinding({
+        category: 'command_injection',
+        severity: 'high',
+        requestId: 'req-a',
+        input: { path: '$.body.cmd', value: '; cat /etc/passwd' },
+      }),
       makeFinding({ category: 'command_injection', severity: 'high', requestId: 'req-a' }),
     ];
     for (const f of findings) h.responder.onFinding(f);
@@ -82,7 +96,15 @@ describe('responder against the AWS stand-ins', () => {
     const stored = await incidentsOf(fn);
     expect(stored).toHaveLength(1);
     const inc = stored[0];
-    expect(inc).toMatchObject({ type: 'incident', rule: 'injection-high', severity: 'high', category: 'command_injection', requestId: 'req-a', findingCount: 2, environmentId: 'env-1' });
+    expect(inc).toMatchObject({
+      type: 'incident',
+      rule: 'injection-high',
+      severity: 'high',
+      category: 'command_injection',
+      requestId: 'req-a',
+      findingCount: 2,
+      environmentId: 'env-1',
+    });
     expect(inc.pk).toBe(`FN#${fn}`);
     expect(inc.sk).toMatch(new RegExp(`^INC#\\d{4}-.*#${inc.id}$`));
     expect(inc.ttl).toBeGreaterThan(Date.now() / 1000 + 89 * 86400);
@@ -107,7 +129,12 @@ describe('responder against the AWS stand-ins', () => {
 
     // Logged for the sandbox report, without the webhook secret.
     expect(h.byEvt('incident')).toHaveLength(1);
-    expect(h.byEvt('action').map((l) => (l.action as { type: string }).type).sort()).toEqual(['alert', 'quarantine']);
+    expect(
+      h
+        .byEvt('action')
+        .map((l) => (l.action as { type: string }).type)
+        .sort(),
+    ).toEqual(['alert', 'quarantine']);
     expect(JSON.stringify(h.logs)).not.toContain(stack.slackWebhookUrl);
     await h.responder.shutdown(Date.now() + 1500);
   });
@@ -115,7 +142,9 @@ describe('responder against the AWS stand-ins', () => {
   it('critical integrity finding → reserved concurrency 0, then the environment is reset (after the incident is stored)', async () => {
     const fn = newFunction();
     const h = makeHarness({ functionName: fn, env: env() });
-    h.responder.onFinding(makeFinding({ category: 'integrity', kind: 'runtime_api_access', severity: 'high', requestId: 'req-b' }));
+    h.responder.onFinding(
+      makeFinding({ category: 'integrity', kind: 'runtime_api_access', severity: 'high', requestId: 'req-b' }),
+    );
     await h.responder.beforeNext('req-b');
     expect(stack.lambda.getFunction(fn)!.reservedConcurrency).toBe(0);
     expect(h.resets).toHaveLength(1);
@@ -130,7 +159,8 @@ describe('responder against the AWS stand-ins', () => {
   it('a third injection finding escalates to terminate (critical)', async () => {
     const fn = newFunction();
     const h = makeHarness({ functionName: fn, env: env() });
-    for (let i = 0; i < 3; i++) h.responder.onFinding(makeFinding({ category: 'code_injection', severity: 'medium', requestId: `r${i}` }));
+    for (let i = 0; i < 3; i++)
+      h.responder.onFinding(makeFinding({ category: 'code_injection', severity: 'medium', requestId: `r${i}` }));
     await h.responder.beforeNext('r2');
     const incs = await incidentsOf(fn);
     expect(incs.map((i) => i.type === 'incident' && i.rule)).toEqual(['escalation-injection-burst']);
@@ -159,14 +189,18 @@ describe('responder against the AWS stand-ins', () => {
     const fn = newFunction({ KEEP: '1' });
     const h = makeHarness({ functionName: fn, env: env() });
     h.responder.onFinding(makeFinding({ category: 'path_traversal', severity: 'high', requestId: 'r' }));
-    h.responder.onFinding(makeFinding({ category: 'integrity', kind: 'hook_tampering', severity: 'high', requestId: 'r' }));
+    h.responder.onFinding(
+      makeFinding({ category: 'integrity', kind: 'hook_tampering', severity: 'high', requestId: 'r' }),
+    );
     await h.responder.beforeNext('r');
     expect(stack.lambda.getFunction(fn)!.environment.SENTINEL_QUARANTINE).toBeDefined();
     expect(stack.lambda.getFunction(fn)!.reservedConcurrency).toBe(0);
     await h.responder.shutdown(Date.now() + 1500);
 
     const out: string[] = [];
-    const code = await runRelease(['--function', fn, '--table', TABLE], { ...process.env, USER: 'alice' }, (s) => out.push(s));
+    const code = await runRelease(['--function', fn, '--table', TABLE], { ...process.env, USER: 'alice' }, (s) =>
+      out.push(s),
+    );
     expect(code).toBe(0);
     const cfg = stack.lambda.getFunction(fn)!;
     expect(cfg.environment).toEqual({ KEEP: '1' });
@@ -179,7 +213,14 @@ describe('responder against the AWS stand-ins', () => {
   it('two environments of one function reach a fleet threshold neither reaches alone', async () => {
     const fn = newFunction();
     const rules = JSON.stringify([
-      { id: 'ssrf-fleet', title: 'SSRF across the fleet', when: { category: 'ssrf' }, threshold: { count: 4, windowSeconds: 60, scope: 'fleet' }, severity: 'high', actions: ['monitor'] },
+      {
+        id: 'ssrf-fleet',
+        title: 'SSRF across the fleet',
+        when: { category: 'ssrf' },
+        threshold: { count: 4, windowSeconds: 60, scope: 'fleet' },
+        severity: 'high',
+        actions: ['monitor'],
+      },
     ]);
     const a = makeHarness({ functionName: fn, env: env({ SENTINEL_RULES: rules }), environmentId: 'env-A' });
     const b = makeHarness({ functionName: fn, env: env({ SENTINEL_RULES: rules }), environmentId: 'env-B' });

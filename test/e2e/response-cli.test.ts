@@ -26,10 +26,18 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function sentinel(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function sentinel(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...stack.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extraEnv },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...stack.env,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...extraEnv,
+      },
       timeout: 30_000,
     });
     return { code: 0, stdout, stderr };
@@ -53,7 +61,10 @@ describe('sentinel incidents / release / test-alert', () => {
     const items = JSON.parse(listed.stdout);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ rule: 'injection-high', function: fn, severity: 'high' });
-    const ops = stack.calls().filter((c) => c.service === 'dynamodb').map((c) => c.operation);
+    const ops = stack
+      .calls()
+      .filter((c) => c.service === 'dynamodb')
+      .map((c) => c.operation);
     expect(ops).toContain('Query');
     expect(ops).not.toContain('Scan');
 
@@ -69,7 +80,10 @@ describe('sentinel incidents / release / test-alert', () => {
   });
 
   it('test-alert sends through SNS and Slack, and fails clearly without a channel', async () => {
-    const ok = await sentinel(['test-alert', '--function', 'cli-alert-fn'], { SENTINEL_SNS_TOPIC_ARN: topicArn, SENTINEL_SLACK_WEBHOOK_URL: stack.slackWebhookUrl });
+    const ok = await sentinel(['test-alert', '--function', 'cli-alert-fn'], {
+      SENTINEL_SNS_TOPIC_ARN: topicArn,
+      SENTINEL_SLACK_WEBHOOK_URL: stack.slackWebhookUrl,
+    });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/: ok — sns: sent .*slack: sent|: ok — slack: sent.*sns: sent/);
     expect(stack.slackMessages().some((m) => JSON.stringify(m).includes('cli-alert-fn'))).toBe(true);

@@ -33,7 +33,11 @@ function setup(): { fn: string; h: Harness } {
   stack.lambda.ensureFunction(fn, { APP_MODE: 'prod' });
   const h = makeHarness({
     functionName: fn,
-    env: { SENTINEL_INCIDENT_TABLE: TABLE, SENTINEL_SNS_TOPIC_ARN: topicArn, SENTINEL_SLACK_WEBHOOK_URL: stack.slackWebhookUrl },
+    env: {
+      SENTINEL_INCIDENT_TABLE: TABLE,
+      SENTINEL_SNS_TOPIC_ARN: topicArn,
+      SENTINEL_SLACK_WEBHOOK_URL: stack.slackWebhookUrl,
+    },
   });
   return { fn, h };
 }
@@ -41,7 +45,13 @@ function setup(): { fn: string; h: Harness } {
 /** 4 findings over 3 invocations → 3 incidents (injection-high ×2 merged; path traversal ×2 in two requests). */
 async function drive(h: Harness): Promise<number> {
   const plan: [string, Parameters<typeof makeFinding>[0][]][] = [
-    ['r1', [{ category: 'command_injection', severity: 'high' }, { category: 'command_injection', severity: 'high' }]],
+    [
+      'r1',
+      [
+        { category: 'command_injection', severity: 'high' },
+        { category: 'command_injection', severity: 'high' },
+      ],
+    ],
     ['r2', [{ category: 'path_traversal', severity: 'medium' }]],
     ['r3', [{ category: 'path_traversal', severity: 'medium' }]],
   ];
@@ -69,43 +79,69 @@ function delivery(h: Harness): Record<string, number> {
 describe.each(SERVICES)('%s faults', (service) => {
   afterEach(() => stack.setFault(service, { kind: 'none' }));
 
-  it.each(KINDS)(`${service} %s for two requests, then recovery: nothing is lost`, async (kind) => {
-    const { fn, h } = setup();
-    stack.setFault(service, { kind } as Fault, { count: 2 });
-    const findingsIn = await drive(h);
-    await h.responder.shutdown(Date.now() + 2000);
-    stack.setFault(service, { kind: 'none' });
+  it.each(KINDS)(
+    `${service} %s for two requests, then recovery: nothing is lost`,
+    async (kind) => {
+      const { fn, h } = setup();
+      stack.setFault(service, { kind } as Fault, { count: 2 });
+      const findingsIn = await drive(h);
+      await h.responder.shutdown(Date.now() + 2000);
+      stack.setFault(service, { kind: 'none' });
 
-    const incs = await stored(fn);
-    expect(incs).toHaveLength(3);
-    expect(incs.reduce((s, i) => s + i.findingCount, 0)).toBe(findingsIn);
-    const statuses = incs.flatMap((i) => i.actions.map((a) => `${a.type}:${a.status}`)).sort();
-    expect(statuses).toEqual(['alert:merged', 'alert:ok', 'alert:ok', 'monitor:ok', 'monitor:ok', 'quarantine:ok']);
-    expect(stack.lambda.getFunction(fn)!.environment).toMatchObject({ APP_MODE: 'prod', SENTINEL_QUARANTINE: expect.any(String) });
-    expect(delivery(h)).toMatchObject({ incidents: 3, incidentsNotStored: 0, alertsNotSent: 0, alertMessagesFailed: 0, fleetIncrementsFailed: 0 });
-    // The fault was really hit: the stand-in recorded more requests than a clean run needs.
-    if (kind !== 'unreachable' || service !== 'slack') expect(stack.calls().some((c) => c.service === service)).toBe(true);
-  }, 30_000);
+      const incs = await stored(fn);
+      expect(incs).toHaveLength(3);
+      expect(incs.reduce((s, i) => s + i.findingCount, 0)).toBe(findingsIn);
+      const statuses = incs.flatMap((i) => i.actions.map((a) => `${a.type}:${a.status}`)).sort();
+      expect(statuses).toEqual(['alert:merged', 'alert:ok', 'alert:ok', 'monitor:ok', 'monitor:ok', 'quarantine:ok']);
+      expect(stack.lambda.getFunction(fn)!.environment).toMatchObject({
+        APP_MODE: 'prod',
+        SENTINEL_QUARANTINE: expect.any(String),
+      });
+      expect(delivery(h)).toMatchObject({
+        incidents: 3,
+        incidentsNotStored: 0,
+        alertsNotSent: 0,
+        alertMessagesFailed: 0,
+        fleetIncrementsFailed: 0,
+      });
+      // The fault was really hit: the stand-in recorded more requests than a clean run needs.
+      if (kind !== 'unreachable' || service !== 'slack')
+        expect(stack.calls().some((c) => c.service === service)).toBe(true);
+    },
+    30_000,
+  );
 });
 
 describe('faults without recovery: loss is logged with exact counts and the responder keeps serving', () => {
-  afterEach(() => SERVICES.forEach((s) => stack.setFault(s, { kind: 'none' })));
+  afterEach(() => {
+    for (const s of SERVICES) stack.setFault(s, { kind: 'none' });
+  });
 
-  it.each(['error5xx', 'unreachable'] as const)('dynamodb %s: every incident and fleet increment is counted as lost', async (kind) => {
-    const { fn, h } = setup();
-    stack.setFault('dynamodb', { kind });
-    await drive(h);
-    await h.responder.shutdown(Date.now() + 800);
-    stack.setFault('dynamodb', { kind: 'none' });
-    expect(await stored(fn)).toEqual([]);
-    // 2 injection findings count for 2 fleet rules each, 2 path traversals for 1: 6 increments.
-    expect(delivery(h)).toMatchObject({ findings: 4, incidents: 3, incidentsStored: 0, incidentsNotStored: 3, fleetIncrementsFailed: 6 });
-    const line = h.byEvt('delivery').at(-1)!;
-    expect(line.level).toBe(50);
-    expect(line.msg).toMatch(/undelivered at shutdown: 3 incident record\(s\)/);
-    // Still serving: the other channels worked.
-    expect(stack.lambda.getFunction(fn)!.environment.SENTINEL_QUARANTINE).toBeDefined();
-  }, 30_000);
+  it.each(['error5xx', 'unreachable'] as const)(
+    'dynamodb %s: every incident and fleet increment is counted as lost',
+    async (kind) => {
+      const { fn, h } = setup();
+      stack.setFault('dynamodb', { kind });
+      await drive(h);
+      await h.responder.shutdown(Date.now() + 800);
+      stack.setFault('dynamodb', { kind: 'none' });
+      expect(await stored(fn)).toEqual([]);
+      // 2 injection findings count for 2 fleet rules each, 2 path traversals for 1: 6 increments.
+      expect(delivery(h)).toMatchObject({
+        findings: 4,
+        incidents: 3,
+        incidentsStored: 0,
+        incidentsNotStored: 3,
+        fleetIncrementsFailed: 6,
+      });
+      const line = h.byEvt('delivery').at(-1)!;
+      expect(line.level).toBe(50);
+      expect(line.msg).toMatch(/undelivered at shutdown: 3 incident record\(s\)/);
+      // Still serving: the other channels worked.
+      expect(stack.lambda.getFunction(fn)!.environment.SENTINEL_QUARANTINE).toBeDefined();
+    },
+    30_000,
+  );
 
   it('sns and slack 5xx: failed alerts are counted, incidents still stored with the failure', async () => {
     const { fn, h } = setup();

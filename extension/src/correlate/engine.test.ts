@@ -36,7 +36,8 @@ describe('built-in playbook', () => {
     expect(d?.primary.rule.id).toBe('escalation-injection-burst');
     expect(d?.severity).toBe('critical');
     expect(d?.primary.findings).toHaveLength(3);
-    for (let i = 0; i < 3; i++) expect(outcome(e, inj(), 300_000 + i)?.primary.rule.id).not.toBe('escalation-injection-burst');
+    for (let i = 0; i < 3; i++)
+      expect(outcome(e, inj(), 300_000 + i)?.primary.rule.id).not.toBe('escalation-injection-burst');
   });
 
   it('does not escalate injections spread over more than 300 s', () => {
@@ -69,7 +70,9 @@ describe('built-in playbook', () => {
   it('egress before credential access is not the sequence; endInvocation forgets progress', () => {
     const e = engine();
     expect(outcome(e, makeFinding({ category: 'egress', severity: 'low', requestId: 'r1' }), 0)).toBeUndefined();
-    expect(outcome(e, makeFinding({ category: 'credential_access', severity: 'low', requestId: 'r1' }), 1)).toBeUndefined();
+    expect(
+      outcome(e, makeFinding({ category: 'credential_access', severity: 'low', requestId: 'r1' }), 1),
+    ).toBeUndefined();
     e.endInvocation('r1');
     expect(outcome(e, makeFinding({ category: 'egress', severity: 'low', requestId: 'r1' }), 2)).toBeUndefined();
   });
@@ -107,25 +110,28 @@ describe('fleet thresholds', () => {
 
   it('fires exactly when the local count reaches N within the window (property, per-invocation keys)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.integer({ min: 0, max: 3000 })), { maxLength: 40 }), (events) => {
-        const r: Rule = { ...rule, threshold: { count: 3, windowSeconds: 5, scope: 'local', per: 'invocation' } };
-        const e = new CorrelationEngine([r]);
-        let t = 0;
-        const seen: Record<string, number[]> = { a: [], b: [] };
-        const lastFire: Record<string, number> = {};
-        for (const [req, gap] of events) {
-          t += gap;
-          const fired = e.evaluate(makeFinding({ category: 'ssrf', requestId: req }), t).matches.length > 0;
-          seen[req].push(t);
-          const fresh = seen[req].filter((x) => t - x < 5000);
-          // Cooldown: a rule fires at most once per window and key.
-          const cooled = lastFire[req] === undefined || lastFire[req] + 5000 <= t;
-          const expectFire = fresh.length >= 3 && cooled;
-          if (fresh.length >= 3) seen[req] = [];
-          if (expectFire) lastFire[req] = t;
-          expect(fired).toBe(expectFire);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.integer({ min: 0, max: 3000 })), { maxLength: 40 }),
+        (events) => {
+          const r: Rule = { ...rule, threshold: { count: 3, windowSeconds: 5, scope: 'local', per: 'invocation' } };
+          const e = new CorrelationEngine([r]);
+          let t = 0;
+          const seen: Record<string, number[]> = { a: [], b: [] };
+          const lastFire: Record<string, number> = {};
+          for (const [req, gap] of events) {
+            t += gap;
+            const fired = e.evaluate(makeFinding({ category: 'ssrf', requestId: req }), t).matches.length > 0;
+            seen[req].push(t);
+            const fresh = seen[req].filter((x) => t - x < 5000);
+            // Cooldown: a rule fires at most once per window and key.
+            const cooled = lastFire[req] === undefined || lastFire[req] + 5000 <= t;
+            const expectFire = fresh.length >= 3 && cooled;
+            if (fresh.length >= 3) seen[req] = [];
+            if (expectFire) lastFire[req] = t;
+            expect(fired).toBe(expectFire);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -145,6 +151,8 @@ describe('findingsFromInvocation', () => {
       ['resource_abuse', 'memory_limit', 'high', 'r'],
       ['resource_abuse', 'mining_indicator', 'high', 'r'],
     ]);
-    expect(findingsFromInvocation({ requestId: 'r', status: 'success', memorySizeMB: 128, maxMemoryUsedMB: 90 })).toEqual([]);
+    expect(
+      findingsFromInvocation({ requestId: 'r', status: 'success', memorySizeMB: 128, maxMemoryUsedMB: 90 }),
+    ).toEqual([]);
   });
 });

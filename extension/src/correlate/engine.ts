@@ -52,7 +52,10 @@ export class CorrelationEngine {
       if (!r.enabled) continue;
       if (r.sequence) this.sequences.set(r.id, { rule: r, states: new Map() });
       else if (r.threshold)
-        this.thresholds.set(r.id, { rule: r, counter: new SlidingCounter<Finding>(r.threshold.count, r.threshold.windowSeconds * 1000) });
+        this.thresholds.set(r.id, {
+          rule: r,
+          counter: new SlidingCounter<Finding>(r.threshold.count, r.threshold.windowSeconds * 1000),
+        });
       else if (r.when) this.simple.push(r);
     }
   }
@@ -61,7 +64,8 @@ export class CorrelationEngine {
   evaluate(f: Finding, at: number): Evaluation {
     const matches: RuleMatch[] = [];
     const fleet: FleetCandidate[] = [];
-    for (const rule of this.simple) if (rule.when && matchesCondition(f, rule.when)) matches.push(toMatch(rule, 'finding', [f]));
+    for (const rule of this.simple)
+      if (rule.when && matchesCondition(f, rule.when)) matches.push(toMatch(rule, 'finding', [f]));
 
     for (const { rule, counter } of this.thresholds.values()) {
       const t = rule.threshold!;
@@ -146,5 +150,10 @@ export function decide(matches: RuleMatch[]): Decision | undefined {
   const atTop = matches.filter((m) => severityRank(m.severity) === top);
   atTop.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
   const wanted = new Set(atTop.flatMap((m) => m.rule.actions));
-  return { severity: atTop[0].severity, primary: atTop[0], actions: ACTION_ORDER.filter((a) => wanted.has(a)), matches };
+  return {
+    severity: atTop[0].severity,
+    primary: atTop[0],
+    actions: ACTION_ORDER.filter((a) => wanted.has(a)),
+    matches,
+  };
 }

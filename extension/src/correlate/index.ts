@@ -9,7 +9,11 @@ export { findingsFromInvocation } from './invocation';
 export { BUILTIN_RULES } from './playbook';
 export type * from './types';
 
-export function createEngine(rulesSpec: string | undefined): { engine: CorrelationEngine; problems: RuleProblem[]; ruleIds: string[] } {
+export function createEngine(rulesSpec: string | undefined): {
+  engine: CorrelationEngine;
+  problems: RuleProblem[];
+  ruleIds: string[];
+} {
   const user = loadUserRules(rulesSpec);
   const rules = mergeRules(BUILTIN_RULES, user);
   return { engine: new CorrelationEngine(rules), problems: user.problems, ruleIds: rules.map((r) => r.id) };

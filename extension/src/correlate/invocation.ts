@@ -40,7 +40,11 @@ export function findingsFromInvocation(s: InvocationSummary): Finding[] {
   const line = s.logTail?.find((l) => MINING_PATTERN.test(l));
   if (line) {
     const indicator = MINING_PATTERN.exec(line)?.[0] ?? 'mining';
-    out.push(finding(s, 'mining_indicator', 'Crypto-mining indicator in function output', { indicator: indicator.slice(0, 40) }));
+    out.push(
+      finding(s, 'mining_indicator', 'Crypto-mining indicator in function output', {
+        indicator: indicator.slice(0, 40),
+      }),
+    );
   }
   return out;
 }

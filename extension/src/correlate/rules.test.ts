@@ -37,7 +37,14 @@ describe('rule validation', () => {
   });
 
   it('reads YAML with a rules key and reports YAML syntax errors with a line', () => {
-    const yaml = ['rules:', '  - id: y1', '    when:', '      category: [ssrf, egress]', '      severity: medium', '    actions: [alert]'].join('\n');
+    const yaml = [
+      'rules:',
+      '  - id: y1',
+      '    when:',
+      '      category: [ssrf, egress]',
+      '      severity: medium',
+      '    actions: [alert]',
+    ].join('\n');
     const r = parseRulesText(yaml);
     expect(r.problems).toEqual([]);
     expect(r.rules[0].when).toEqual({ category: ['ssrf', 'egress'], severity: 'medium' });
@@ -49,7 +56,11 @@ describe('rule validation', () => {
   it('rejects rules without a condition, thresholds without `when`, and fleet thresholds per invocation', () => {
     const r = validateRules([
       { id: 'a', actions: ['alert'] },
-      { id: 'b', sequence: { steps: [{ category: 'egress' }, { category: 'ssrf' }] }, threshold: { count: 2, windowSeconds: 5 } },
+      {
+        id: 'b',
+        sequence: { steps: [{ category: 'egress' }, { category: 'ssrf' }] },
+        threshold: { count: 2, windowSeconds: 5 },
+      },
       { id: 'c', when: {}, threshold: { count: 2, windowSeconds: 5, scope: 'fleet', per: 'invocation' } },
     ]);
     expect(r.rules).toEqual([]);
@@ -60,14 +71,19 @@ describe('rule validation', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rules-'));
     try {
       const file = path.join(dir, 'rules.yaml');
-      fs.writeFileSync(file, '- id: injection-high\n  enabled: false\n- id: mine\n  when: { kind: "x*" }\n  actions: [monitor]\n');
+      fs.writeFileSync(
+        file,
+        '- id: injection-high\n  enabled: false\n- id: mine\n  when: { kind: "x*" }\n  actions: [monitor]\n',
+      );
       const fromFile = loadUserRules(file);
       expect(fromFile.problems).toEqual([]);
       const merged = mergeRules(BUILTIN_RULES, fromFile);
       expect(merged.find((r) => r.id === 'injection-high')).toBeUndefined();
       expect(merged.find((r) => r.id === 'mine')?.when?.kind).toEqual(['x*']);
 
-      const inline = loadUserRules('[{"id":"path-traversal-medium","when":{"category":"path_traversal"},"severity":"low","actions":["monitor"]}]');
+      const inline = loadUserRules(
+        '[{"id":"path-traversal-medium","when":{"category":"path_traversal"},"severity":"low","actions":["monitor"]}]',
+      );
       expect(mergeRules(BUILTIN_RULES, inline).find((r) => r.id === 'path-traversal-medium')?.severity).toBe('low');
 
       const missing = loadUserRules(path.join(dir, 'nope.json'));

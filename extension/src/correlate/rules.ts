@@ -17,8 +17,30 @@ import { ACTIONS, type ActionType, type FindingCondition, type Rule, type RulePr
 type Path = (string | number)[];
 type PositionOf = (path: Path) => string | undefined;
 
-const RULE_FIELDS = new Set(['id', 'title', 'description', 'enabled', 'when', 'threshold', 'sequence', 'severity', 'actions', 'category']);
-const WHEN_FIELDS = new Set(['category', 'kind', 'severity', 'maxSeverity', 'confidence', 'source', 'phase', 'package', 'sink', 'blocked']);
+const RULE_FIELDS = new Set([
+  'id',
+  'title',
+  'description',
+  'enabled',
+  'when',
+  'threshold',
+  'sequence',
+  'severity',
+  'actions',
+  'category',
+]);
+const WHEN_FIELDS = new Set([
+  'category',
+  'kind',
+  'severity',
+  'maxSeverity',
+  'confidence',
+  'source',
+  'phase',
+  'package',
+  'sink',
+  'blocked',
+]);
 const THRESHOLD_FIELDS = new Set(['count', 'windowSeconds', 'scope', 'per']);
 const SEQUENCE_FIELDS = new Set(['steps', 'within', 'windowSeconds']);
 const PHASES = ['init', 'invoke', 'shutdown', 'unknown'];
@@ -49,7 +71,13 @@ function stringList(v: unknown): string[] | undefined {
   return undefined;
 }
 
-function checkUnknown(obj: Record<string, unknown>, allowed: Set<string>, path: Path, c: Collector, ruleId?: string): boolean {
+function checkUnknown(
+  obj: Record<string, unknown>,
+  allowed: Set<string>,
+  path: Path,
+  c: Collector,
+  ruleId?: string,
+): boolean {
   let ok = true;
   for (const k of Object.keys(obj)) {
     if (!allowed.has(k)) {
@@ -88,7 +116,8 @@ function parseCondition(v: unknown, path: Path, c: Collector, ruleId?: string): 
     else out[k] = v[k];
   }
   if (v.confidence !== undefined) {
-    if (!(CONFIDENCES as readonly unknown[]).includes(v.confidence)) bad('confidence', `must be one of: ${CONFIDENCES.join(', ')}`);
+    if (!(CONFIDENCES as readonly unknown[]).includes(v.confidence))
+      bad('confidence', `must be one of: ${CONFIDENCES.join(', ')}`);
     else out.confidence = v.confidence as FindingCondition['confidence'];
   }
   if (v.source !== undefined) {
@@ -127,11 +156,13 @@ function parseRule(v: unknown, path: Path, c: Collector): Rule | { disable: stri
     ok = false;
   };
   if (v.enabled !== undefined && typeof v.enabled !== 'boolean') bad(['enabled'], 'must be true or false');
-  if (v.enabled === false && Object.keys(v).every((k) => k === 'id' || k === 'enabled')) return ok ? { disable: id } : undefined;
+  if (v.enabled === false && Object.keys(v).every((k) => k === 'id' || k === 'enabled'))
+    return ok ? { disable: id } : undefined;
 
   const rule: Rule = { id, title: id, enabled: v.enabled !== false, actions: [] };
   if (v.title !== undefined) {
-    if (typeof v.title !== 'string' || v.title.length === 0 || v.title.length > 120) bad(['title'], 'must be a string of 1–120 characters');
+    if (typeof v.title !== 'string' || v.title.length === 0 || v.title.length > 120)
+      bad(['title'], 'must be a string of 1–120 characters');
     else rule.title = v.title;
   }
   if (v.description !== undefined) {
@@ -151,7 +182,10 @@ function parseRule(v: unknown, path: Path, c: Collector): Rule | { disable: stri
   else {
     actions.forEach((a, i) => {
       if (!(ACTIONS as readonly string[]).includes(a))
-        bad(['actions', ...(Array.isArray(v.actions) ? [i] : [])], `unknown action "${a}" (allowed: ${ACTIONS.join(', ')})`);
+        bad(
+          ['actions', ...(Array.isArray(v.actions) ? [i] : [])],
+          `unknown action "${a}" (allowed: ${ACTIONS.join(', ')})`,
+        );
     });
     rule.actions = [...new Set(actions)] as ActionType[];
   }
@@ -166,7 +200,8 @@ function parseRule(v: unknown, path: Path, c: Collector): Rule | { disable: stri
     if (!isObject(t)) bad(['threshold'], 'must be an object { count, windowSeconds, scope?, per? }');
     else {
       if (!checkUnknown(t, THRESHOLD_FIELDS, [...path, 'threshold'], c, id)) ok = false;
-      if (!positiveNumber(t.count, MAX_COUNT, true)) bad(['threshold', 'count'], `must be an integer from 1 to ${MAX_COUNT}`);
+      if (!positiveNumber(t.count, MAX_COUNT, true))
+        bad(['threshold', 'count'], `must be an integer from 1 to ${MAX_COUNT}`);
       if (!positiveNumber(t.windowSeconds, MAX_WINDOW_SECONDS, false))
         bad(['threshold', 'windowSeconds'], `must be a number of seconds > 0 and ≤ ${MAX_WINDOW_SECONDS}`);
       const scope = t.scope ?? 'local';
@@ -175,7 +210,12 @@ function parseRule(v: unknown, path: Path, c: Collector): Rule | { disable: stri
       if (per !== 'function' && per !== 'invocation') bad(['threshold', 'per'], 'must be function or invocation');
       if (scope === 'fleet' && per === 'invocation') bad(['threshold', 'per'], 'a fleet threshold counts per function');
       if (ok)
-        rule.threshold = { count: t.count as number, windowSeconds: t.windowSeconds as number, scope, per } as Rule['threshold'];
+        rule.threshold = {
+          count: t.count as number,
+          windowSeconds: t.windowSeconds as number,
+          scope,
+          per,
+        } as Rule['threshold'];
     }
   }
   if (v.sequence !== undefined) {
@@ -184,7 +224,8 @@ function parseRule(v: unknown, path: Path, c: Collector): Rule | { disable: stri
     else {
       if (!checkUnknown(s, SEQUENCE_FIELDS, [...path, 'sequence'], c, id)) ok = false;
       const steps: FindingCondition[] = [];
-      if (!Array.isArray(s.steps) || s.steps.length < 2 || s.steps.length > 8) bad(['sequence', 'steps'], 'must list 2 to 8 conditions');
+      if (!Array.isArray(s.steps) || s.steps.length < 2 || s.steps.length > 8)
+        bad(['sequence', 'steps'], 'must list 2 to 8 conditions');
       else
         s.steps.forEach((st, i) => {
           const cond = parseCondition(st, [...path, 'sequence', 'steps', i], c, id);
@@ -192,7 +233,8 @@ function parseRule(v: unknown, path: Path, c: Collector): Rule | { disable: stri
           else steps.push(cond);
         });
       const within = s.within ?? 'invocation';
-      if (within !== 'invocation' && within !== 'environment') bad(['sequence', 'within'], 'must be invocation or environment');
+      if (within !== 'invocation' && within !== 'environment')
+        bad(['sequence', 'within'], 'must be invocation or environment');
       const windowSeconds = s.windowSeconds ?? 900;
       if (!positiveNumber(windowSeconds, MAX_WINDOW_SECONDS, false))
         bad(['sequence', 'windowSeconds'], `must be a number of seconds > 0 and ≤ ${MAX_WINDOW_SECONDS}`);
@@ -252,7 +294,11 @@ export function parseRulesText(text: string): { rules: Rule[]; disable: string[]
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const lp = lineCounter.linePos(e.pos[0]);
-    return { rules: [], disable: [], problems: [{ position: `line ${lp.line}:${lp.col}`, message: `cannot parse rules: ${e.message.split('\n')[0]}` }] };
+    return {
+      rules: [],
+      disable: [],
+      problems: [{ position: `line ${lp.line}:${lp.col}`, message: `cannot parse rules: ${e.message.split('\n')[0]}` }],
+    };
   }
   const positionOf: PositionOf = (path) => {
     for (let n = path.length; n >= 0; n--) {
@@ -271,7 +317,12 @@ export function parseRulesText(text: string): { rules: Rule[]; disable: string[]
  * SENTINEL_RULES: inline JSON/YAML, or a path to a file. A value that starts with `[`, `{` or contains a newline
  * or `:` followed by a space is inline; anything else is read as a file path.
  */
-export function loadUserRules(spec: string | undefined): { rules: Rule[]; disable: string[]; problems: RuleProblem[]; source?: string } {
+export function loadUserRules(spec: string | undefined): {
+  rules: Rule[];
+  disable: string[];
+  problems: RuleProblem[];
+  source?: string;
+} {
   if (!spec || spec.trim() === '') return { rules: [], disable: [], problems: [] };
   const t = spec.trim();
   const inline = t.startsWith('[') || t.startsWith('{') || t.includes('\n') || /:\s/.test(t) || t.startsWith('- ');
@@ -280,7 +331,11 @@ export function loadUserRules(spec: string | undefined): { rules: Rule[]; disabl
   try {
     text = fs.readFileSync(t, 'utf8');
   } catch (e) {
-    return { rules: [], disable: [], problems: [{ position: t, message: `cannot read rules file: ${(e as NodeJS.ErrnoException).code ?? 'error'}` }] };
+    return {
+      rules: [],
+      disable: [],
+      problems: [{ position: t, message: `cannot read rules file: ${(e as NodeJS.ErrnoException).code ?? 'error'}` }],
+    };
   }
   const r = parseRulesText(text);
   for (const p of r.problems) p.position = `${t}: ${p.position}`;

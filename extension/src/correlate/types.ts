@@ -88,7 +88,13 @@ export interface Evaluation {
 /** Implemented by the record stage (DynamoDB); defined here so correlate does not depend on it. */
 export interface FleetCounter {
   /** Adds `delta` to the rule's current bucket and returns the fleet-wide count within the window. */
-  addAndCount(ruleId: string, atMs: number, delta: number, windowSeconds: number, bucketSeconds: number): Promise<number>;
+  addAndCount(
+    ruleId: string,
+    atMs: number,
+    delta: number,
+    windowSeconds: number,
+    bucketSeconds: number,
+  ): Promise<number>;
 }
 
 export interface RuleProblem {

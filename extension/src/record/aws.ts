@@ -61,7 +61,8 @@ export function createAwsClients(region: string): AwsClients {
     },
     cloudwatch() {
       if (!cloudwatch) {
-        const { CloudWatchClient } = require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+        const { CloudWatchClient } =
+          require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
         cloudwatch = new CloudWatchClient(baseConfig(region));
       }
       return cloudwatch;
@@ -81,7 +82,17 @@ const THROTTLE_NAMES = new Set([
   'LimitExceededException',
   'TransactionInProgressException',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 export interface ErrorInfo {
   name: string;
@@ -146,7 +157,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Backoff is exponential with full jitter (throttling starts higher). Each attempt gets an AbortSignal that
  * fires at the deadline, so a hanging endpoint cannot hold the caller past it.
  */
-export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) => Promise<T>, o: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  op: (signal: AbortSignal, attempt: number) => Promise<T>,
+  o: RetryOptions,
+): Promise<T> {
   const maxAttempts = o.maxAttempts ?? 8;
   const retryable = o.retryable ?? isRetryable;
   const minAttemptMs = o.minAttemptMs ?? 15;

@@ -17,7 +17,13 @@ export class DynamoFleetCounter implements FleetCounter {
     private readonly deadline: () => number,
   ) {}
 
-  async addAndCount(ruleId: string, atMs: number, delta: number, windowSeconds: number, bucketSeconds: number): Promise<number> {
+  async addAndCount(
+    ruleId: string,
+    atMs: number,
+    delta: number,
+    windowSeconds: number,
+    bucketSeconds: number,
+  ): Promise<number> {
     const { QueryCommand, UpdateCommand } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
     const pk = counterPk(this.functionName, ruleId);
     const current = bucketStart(atMs, bucketSeconds);
@@ -48,7 +54,11 @@ export class DynamoFleetCounter implements FleetCounter {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-            ExpressionAttributeValues: { ':pk': pk, ':a': counterSk(bucketSeconds, first), ':b': counterSk(bucketSeconds, current) },
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ':a': counterSk(bucketSeconds, first),
+              ':b': counterSk(bucketSeconds, current),
+            },
             ConsistentRead: true,
           }),
           { abortSignal },

@@ -72,7 +72,10 @@ export class IncidentStore {
     const worker = async () => {
       while (next < batches.length) {
         const batch = batches[next++];
-        const ok = await this.writeBatch(batch.map(([, v]) => v.rec), deadline);
+        const ok = await this.writeBatch(
+          batch.map(([, v]) => v.rec),
+          deadline,
+        );
         for (const [id, v] of batch) {
           if (ok.has(id)) {
             written++;
@@ -89,15 +92,23 @@ export class IncidentStore {
   /** One batch with retries; unprocessed items are resubmitted. Returns the ids that were stored. */
   private async writeBatch(recs: (Incident | AuditRecord)[], deadline: number): Promise<Set<string>> {
     const stored = new Set<string>();
-    const { BatchWriteCommand, PutCommand } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+    const { BatchWriteCommand, PutCommand } =
+      require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
     let todo = recs.map((r) => toItem(r, this.ttlDays));
     try {
       if (todo.length === 1) {
         const item = todo[0];
-        await withRetry((abortSignal) => this.ddb().send(new PutCommand({ TableName: this.table, Item: item }), { abortSignal }), {
-          deadline,
-          onRetry: (e, attempt) => this.log.warn({ evt: 'aws_retry', op: 'PutItem', attempt, error: errorInfo(e) }, 'retrying incident write'),
-        });
+        await withRetry(
+          (abortSignal) => this.ddb().send(new PutCommand({ TableName: this.table, Item: item }), { abortSignal }),
+          {
+            deadline,
+            onRetry: (e, attempt) =>
+              this.log.warn(
+                { evt: 'aws_retry', op: 'PutItem', attempt, error: errorInfo(e) },
+                'retrying incident write',
+              ),
+          },
+        );
         stored.add(item.id);
         return stored;
       }
@@ -112,16 +123,23 @@ export class IncidentStore {
           );
           for (const it of todo) if (!unprocessed.has(it.id)) stored.add(it.id);
           todo = todo.filter((it) => unprocessed.has(it.id));
-          if (todo.length > 0) throw Object.assign(new Error(`${todo.length} unprocessed item(s)`), { name: 'ThrottlingException' });
+          if (todo.length > 0)
+            throw Object.assign(new Error(`${todo.length} unprocessed item(s)`), { name: 'ThrottlingException' });
         },
         {
           deadline,
           onRetry: (e, attempt) =>
-            this.log.warn({ evt: 'aws_retry', op: 'BatchWriteItem', attempt, items: todo.length, error: errorInfo(e) }, 'retrying incident batch'),
+            this.log.warn(
+              { evt: 'aws_retry', op: 'BatchWriteItem', attempt, items: todo.length, error: errorInfo(e) },
+              'retrying incident batch',
+            ),
         },
       );
     } catch (e) {
-      this.log.warn({ evt: 'aws_error', op: 'BatchWriteItem', items: todo.length, error: errorInfo(e) }, 'incident write failed; kept for the next flush');
+      this.log.warn(
+        { evt: 'aws_error', op: 'BatchWriteItem', items: todo.length, error: errorInfo(e) },
+        'incident write failed; kept for the next flush',
+      );
     }
     return stored;
   }
@@ -150,7 +168,11 @@ export async function queryIncidents(
             // DynamoDB removes expired items lazily: hide the ones already past their TTL.
             FilterExpression: '#ttl > :now',
             ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':pk': incidentPk(functionName), ':since': incidentSkSince(sinceIso), ':now': now },
+            ExpressionAttributeValues: {
+              ':pk': incidentPk(functionName),
+              ':since': incidentSkSince(sinceIso),
+              ':now': now,
+            },
             ScanIndexForward: false,
             ExclusiveStartKey: start,
           }),

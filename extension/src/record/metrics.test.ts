@@ -27,13 +27,23 @@ describe('MetricsRecorder', () => {
     m.add('AgentSilence');
     m.flush(1_700_000_000_000);
     const inc = lines.find((l) => 'Incidents' in l)!;
-    expect(inc).toMatchObject({ evt: 'metrics', FunctionName: 'fn-a', Category: 'ssrf', Severity: 'high', Incidents: 2 });
-    expect((inc._aws as { CloudWatchMetrics: { Dimensions: string[][]; Namespace: string }[] }).CloudWatchMetrics[0]).toMatchObject({
+    expect(inc).toMatchObject({
+      evt: 'metrics',
+      FunctionName: 'fn-a',
+      Category: 'ssrf',
+      Severity: 'high',
+      Incidents: 2,
+    });
+    expect(
+      (inc._aws as { CloudWatchMetrics: { Dimensions: string[][]; Namespace: string }[] }).CloudWatchMetrics[0],
+    ).toMatchObject({
       Namespace: 'Sentinel',
       Dimensions: [['FunctionName', 'Category', 'Severity'], ['FunctionName']],
     });
     const silence = lines.find((l) => 'AgentSilence' in l)!;
-    expect((silence._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0].Dimensions).toEqual([['FunctionName']]);
+    expect(
+      (silence._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0].Dimensions,
+    ).toEqual([['FunctionName']]);
     lines.length = 0;
     m.flush();
     expect(lines).toEqual([]); // nothing new counted

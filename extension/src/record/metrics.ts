@@ -59,7 +59,9 @@ export class MetricsRecorder {
             evt: 'metrics',
             _aws: {
               Timestamp: nowMs,
-              CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: sets, Metrics: [{ Name: e.name, Unit: 'Count' }] }],
+              CloudWatchMetrics: [
+                { Namespace: this.namespace, Dimensions: sets, Metrics: [{ Name: e.name, Unit: 'Count' }] },
+              ],
             },
             FunctionName: this.functionName,
             ...Object.fromEntries(DIMENSIONS[e.name].map((d) => [d, e.dims[d] ?? 'none'])),
@@ -77,11 +79,18 @@ export class MetricsRecorder {
       const fnDim = { Name: 'FunctionName', Value: this.functionName };
       for (const e of entries) {
         const dims = DIMENSIONS[e.name].map((d) => ({ Name: d, Value: e.dims[d] ?? 'none' }));
-        push({ MetricName: e.name, Unit: 'Count', Value: e.value, Timestamp: new Date(nowMs), Dimensions: [fnDim, ...dims] });
+        push({
+          MetricName: e.name,
+          Unit: 'Count',
+          Value: e.value,
+          Timestamp: new Date(nowMs),
+          Dimensions: [fnDim, ...dims],
+        });
         if (dims.length > 0) rollup.set(e.name, (rollup.get(e.name) ?? 0) + e.value);
       }
       // CloudWatch alarms match the whole dimension set: one per-function datum per metric too.
-      for (const [name, value] of rollup) push({ MetricName: name, Unit: 'Count', Value: value, Timestamp: new Date(nowMs), Dimensions: [fnDim] });
+      for (const [name, value] of rollup)
+        push({ MetricName: name, Unit: 'Count', Value: value, Timestamp: new Date(nowMs), Dimensions: [fnDim] });
     }
   }
 
@@ -92,7 +101,8 @@ export class MetricsRecorder {
   /** API mode: sends queued datums (batched, in parallel) before `deadline`. Returns how many were not sent. */
   async send(deadline: number): Promise<{ sent: number; failed: number }> {
     if (this.mode !== 'api' || this.apiQueue.length === 0) return { sent: 0, failed: 0 };
-    const { PutMetricDataCommand } = require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+    const { PutMetricDataCommand } =
+      require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
     const queue = this.apiQueue;
     this.apiQueue = [];
     const chunks: MetricDatum[][] = [];
@@ -103,14 +113,20 @@ export class MetricsRecorder {
       chunks.map(async (MetricData) => {
         try {
           await withRetry(
-            (abortSignal) => this.cloudwatch().send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData }), { abortSignal }),
+            (abortSignal) =>
+              this.cloudwatch().send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData }), {
+                abortSignal,
+              }),
             { deadline },
           );
           sent += MetricData.length;
         } catch (e) {
           failed += MetricData.length;
           this.apiQueue.push(...MetricData);
-          this.log.warn({ evt: 'aws_error', op: 'PutMetricData', datums: MetricData.length, error: errorInfo(e) }, 'metrics not sent');
+          this.log.warn(
+            { evt: 'aws_error', op: 'PutMetricData', datums: MetricData.length, error: errorInfo(e) },
+            'metrics not sent',
+          );
         }
       }),
     );

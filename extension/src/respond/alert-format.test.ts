@@ -16,7 +16,17 @@ function incident(over: Partial<Incident> = {}): Incident {
     title: 'Code or command injection: shell metacharacters from $.body.cmd',
     alsoMatched: [],
     findingCount: 7,
-    findings: [{ id: 'f', time: 't', category: 'command_injection', kind: 'shell_metachar', severity: 'high', title: '<b>x</b> & y', blocked: true }],
+    findings: [
+      {
+        id: 'f',
+        time: 't',
+        category: 'command_injection',
+        kind: 'shell_metachar',
+        severity: 'high',
+        title: '<b>x</b> & y',
+        blocked: true,
+      },
+    ],
     responseMode: 'auto',
     actions: [{ type: 'quarantine', status: 'ok', startedAt: 't', detail: 'SENTINEL_QUARANTINE set' }],
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -27,15 +37,31 @@ function incident(over: Partial<Incident> = {}): Incident {
 
 describe('alert text', () => {
   it('keeps SNS subjects ASCII, single-line and ≤ 100 characters', () => {
-    const s = alertSubject({ incident: incident({ ruleTitle: `Ünïcode ${'x'.repeat(200)}\nnext`, function: 'f' }), count: 3, mergedBefore: 0 });
+    const s = alertSubject({
+      incident: incident({ ruleTitle: `Ünïcode ${'x'.repeat(200)}\nnext`, function: 'f' }),
+      count: 3,
+      mergedBefore: 0,
+    });
     expect(s.length).toBeLessThanOrEqual(100);
     expect(s).toMatch(/^[\x20-\x7e]+$/);
-    expect(alertSubject({ incident: incident(), count: 2, mergedBefore: 0 })).toBe('[Sentinel] HIGH Code or command injection in orders-api (x2)');
+    expect(alertSubject({ incident: incident(), count: 2, mergedBefore: 0 })).toBe(
+      '[Sentinel] HIGH Code or command injection in orders-api (x2)',
+    );
   });
 
   it('body names function, rule, incident, actions, counts and the release command', () => {
     const b = alertBody({ incident: incident(), count: 2, mergedBefore: 4 });
-    for (const s of ['orders-api', 'injection-high', 'inc-1', 'quarantine: ok', '2 identical alerts', '4 identical alert(s) merged', 'Findings (7)', '… 6 more', 'sentinel release --function orders-api'])
+    for (const s of [
+      'orders-api',
+      'injection-high',
+      'inc-1',
+      'quarantine: ok',
+      '2 identical alerts',
+      '4 identical alert(s) merged',
+      'Findings (7)',
+      '… 6 more',
+      'sentinel release --function orders-api',
+    ])
       expect(b).toContain(s);
   });
 
@@ -48,7 +74,10 @@ describe('alert text', () => {
   });
 
   it('Slack Block Kit payload escapes mrkdwn control characters', () => {
-    const p = slackPayload({ incident: incident(), count: 1, mergedBefore: 0 }) as { text: string; blocks: { type: string }[] };
+    const p = slackPayload({ incident: incident(), count: 1, mergedBefore: 0 }) as {
+      text: string;
+      blocks: { type: string }[];
+    };
     expect(p.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'context']);
     const json = JSON.stringify(p);
     expect(json).toContain('&lt;b&gt;x&lt;/b&gt; &amp; y');

@@ -42,11 +42,14 @@ export function alertBody(a: AlertContent): string {
     `Response:    ${i.responseMode} - ${actionLine(i)}`,
   ];
   if (a.count > 1) lines.push(`Merged:      ${a.count} identical alerts in this window`);
-  if (a.mergedBefore > 0) lines.push(`Earlier:     ${a.mergedBefore} identical alert(s) merged after the previous message`);
+  if (a.mergedBefore > 0)
+    lines.push(`Earlier:     ${a.mergedBefore} identical alert(s) merged after the previous message`);
   lines.push('', `Findings (${i.findingCount}):`);
   const shown = i.findings.slice(0, 5);
   for (const f of shown) {
-    lines.push(`- [${f.severity}] ${f.category}/${f.kind}: ${f.title}${f.sink ? ` at ${f.sink}` : ''}${f.inputPath ? ` from ${f.inputPath}` : ''}${f.blocked ? ' (blocked)' : ''}`);
+    lines.push(
+      `- [${f.severity}] ${f.category}/${f.kind}: ${f.title}${f.sink ? ` at ${f.sink}` : ''}${f.inputPath ? ` from ${f.inputPath}` : ''}${f.blocked ? ' (blocked)' : ''}`,
+    );
   }
   if (i.findingCount > shown.length) lines.push(`- … ${i.findingCount - shown.length} more`);
   lines.push('', `List incidents: npx sentinel incidents --function ${i.function}`);
@@ -71,7 +74,13 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const EMOJI: Record<string, string> = { critical: ':rotating_light:', high: ':warning:', medium: ':large_orange_diamond:', low: ':small_blue_diamond:', info: ':information_source:' };
+const EMOJI: Record<string, string> = {
+  critical: ':rotating_light:',
+  high: ':warning:',
+  medium: ':large_orange_diamond:',
+  low: ':small_blue_diamond:',
+  info: ':information_source:',
+};
 
 export function slackPayload(a: AlertContent): Record<string, unknown> {
   const i = a.incident;

@@ -43,7 +43,10 @@ describe('createResponder', () => {
     createResponder(c);
     const bad = lines.find((l) => l.evt === 'rules' && l.position);
     expect(bad).toMatchObject({ rule: 'x', position: expect.stringMatching(/^\$\[0\]\.actions\[0\] \(line 1:\d+\)$/) });
-    expect(lines.find((l) => l.evt === 'rules' && l.rules)).toMatchObject({ invalid: 1, rules: expect.arrayContaining(['injection-high']) });
+    expect(lines.find((l) => l.evt === 'rules' && l.rules)).toMatchObject({
+      invalid: 1,
+      rules: expect.arrayContaining(['injection-high']),
+    });
   });
 
   it('SENTINEL_RESPONSE=off records the incident and skips every action', async () => {
@@ -61,7 +64,10 @@ describe('createResponder', () => {
     ]);
     expect(agent).toEqual([]);
     expect(lines.find((l) => l.evt === 'metrics' && l.Incidents === 1)).toBeDefined();
-    expect(lines.find((l) => l.evt === 'delivery')).toMatchObject({ level: 30, delivery: { findings: 1, incidents: 1, incidentTable: false } });
+    expect(lines.find((l) => l.evt === 'delivery')).toMatchObject({
+      level: 30,
+      delivery: { findings: 1, incidents: 1, incidentTable: false },
+    });
   });
 
   it('never throws into the caller, even on malformed input', async () => {

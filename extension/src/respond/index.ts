@@ -17,8 +17,14 @@ export interface ResponderOverrides {
 export function createResponder(ctx: PipelineContext, overrides: ResponderOverrides = {}): Responder {
   const { engine, problems, ruleIds } = createEngine(ctx.config.rules);
   for (const p of problems)
-    ctx.log.warn({ evt: 'rules', position: p.position, rule: p.ruleId, problem: p.message }, `invalid rule skipped at ${p.position}: ${p.message}`);
-  ctx.log.info({ evt: 'rules', rules: ruleIds, invalid: problems.length, response: ctx.config.response }, 'correlation rules loaded');
+    ctx.log.warn(
+      { evt: 'rules', position: p.position, rule: p.ruleId, problem: p.message },
+      `invalid rule skipped at ${p.position}: ${p.message}`,
+    );
+  ctx.log.info(
+    { evt: 'rules', rules: ruleIds, invalid: problems.length, response: ctx.config.response },
+    'correlation rules loaded',
+  );
   return new SentinelResponder(ctx, {
     engine,
     clients: overrides.clients ?? createAwsClients(ctx.region),

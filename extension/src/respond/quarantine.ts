@@ -50,7 +50,8 @@ export async function editEnvironment(
       { deadline, onRetry: (e, a) => onRetry?.('GetFunctionConfiguration', e, a) },
     );
     // KMS errors hide the variables: writing now would wipe them, so refuse.
-    if (cfg.Environment?.Error) throw new EnvironmentUnreadableError(`environment unreadable: ${cfg.Environment.Error.ErrorCode ?? 'error'}`);
+    if (cfg.Environment?.Error)
+      throw new EnvironmentUnreadableError(`environment unreadable: ${cfg.Environment.Error.ErrorCode ?? 'error'}`);
     const current = { ...(cfg.Environment?.Variables ?? {}) };
     const next = edit(current);
     if (!next) return { changed: false, rounds: round, requests, revisionId: cfg.RevisionId };
@@ -59,11 +60,19 @@ export async function editEnvironment(
         (abortSignal) => {
           requests++;
           return lambda.send(
-            new UpdateFunctionConfigurationCommand({ FunctionName: functionName, RevisionId: cfg.RevisionId, Environment: { Variables: next } }),
+            new UpdateFunctionConfigurationCommand({
+              FunctionName: functionName,
+              RevisionId: cfg.RevisionId,
+              Environment: { Variables: next },
+            }),
             { abortSignal },
           );
         },
-        { deadline, retryable: (e) => !CONFLICTS.has(errorInfo(e).name) && isRetryable(e), onRetry: (e, a) => onRetry?.('UpdateFunctionConfiguration', e, a) },
+        {
+          deadline,
+          retryable: (e) => !CONFLICTS.has(errorInfo(e).name) && isRetryable(e),
+          onRetry: (e, a) => onRetry?.('UpdateFunctionConfiguration', e, a),
+        },
       );
       return { changed: true, rounds: round, requests, revisionId: out.RevisionId };
     } catch (e) {
@@ -90,13 +99,22 @@ export function removeQuarantine(): Edit {
 }
 
 /** Terminate's control-plane half: no new invocations anywhere (reserved concurrency 0). */
-export async function blockConcurrency(lambda: LambdaClient, functionName: string, deadline: number, onRetry?: (e: unknown, attempt: number) => void): Promise<number> {
-  const { PutFunctionConcurrencyCommand } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+export async function blockConcurrency(
+  lambda: LambdaClient,
+  functionName: string,
+  deadline: number,
+  onRetry?: (e: unknown, attempt: number) => void,
+): Promise<number> {
+  const { PutFunctionConcurrencyCommand } =
+    require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
   let requests = 0;
   await withRetry(
     (abortSignal) => {
       requests++;
-      return lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: functionName, ReservedConcurrentExecutions: 0 }), { abortSignal });
+      return lambda.send(
+        new PutFunctionConcurrencyCommand({ FunctionName: functionName, ReservedConcurrentExecutions: 0 }),
+        { abortSignal },
+      );
     },
     { deadline, onRetry },
   );
@@ -107,10 +125,21 @@ export async function blockConcurrency(lambda: LambdaClient, functionName: strin
  * Release's half: remove the reserved-concurrency limit of 0 that terminate set. Any other value was set by
  * the user and is left alone. Returns the value found (undefined = no limit).
  */
-export async function unblockConcurrency(lambda: LambdaClient, functionName: string, deadline: number): Promise<number | undefined> {
-  const { DeleteFunctionConcurrencyCommand, GetFunctionConcurrencyCommand } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
-  const cur = await withRetry((abortSignal) => lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }), { abortSignal }), { deadline });
+export async function unblockConcurrency(
+  lambda: LambdaClient,
+  functionName: string,
+  deadline: number,
+): Promise<number | undefined> {
+  const { DeleteFunctionConcurrencyCommand, GetFunctionConcurrencyCommand } =
+    require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+  const cur = await withRetry(
+    (abortSignal) => lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }), { abortSignal }),
+    { deadline },
+  );
   if (cur.ReservedConcurrentExecutions !== 0) return cur.ReservedConcurrentExecutions;
-  await withRetry((abortSignal) => lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: functionName }), { abortSignal }), { deadline });
+  await withRetry(
+    (abortSignal) => lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: functionName }), { abortSignal }),
+    { deadline },
+  );
   return 0;
 }

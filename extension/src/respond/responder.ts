@@ -36,7 +36,15 @@ export interface ResponderOptions {
 }
 
 function summarize(f: Finding): FindingSummary {
-  const s: FindingSummary = { id: f.id, time: f.time, category: f.category, kind: f.kind, severity: f.severity, title: f.title, blocked: f.blocked };
+  const s: FindingSummary = {
+    id: f.id,
+    time: f.time,
+    category: f.category,
+    kind: f.kind,
+    severity: f.severity,
+    title: f.title,
+    blocked: f.blocked,
+  };
   if (f.sink) s.sink = f.sink;
   if (f.input) s.inputPath = f.input.path;
   if (f.package) s.package = f.package;
@@ -71,9 +79,17 @@ export class SentinelResponder implements Responder {
     this.clients = clients;
     if (config.incidentTable) {
       this.store = new IncidentStore(clients.ddb, config.incidentTable, config.incidentTtlDays, log);
-      this.fleet = new DynamoFleetCounter(clients.ddb, config.incidentTable, ctx.functionName, () => this.urgentDeadline());
+      this.fleet = new DynamoFleetCounter(clients.ddb, config.incidentTable, ctx.functionName, () =>
+        this.urgentDeadline(),
+      );
     }
-    this.metrics = new MetricsRecorder(config.metrics, config.metricsNamespace, ctx.functionName, log, clients.cloudwatch);
+    this.metrics = new MetricsRecorder(
+      config.metrics,
+      config.metricsNamespace,
+      ctx.functionName,
+      log,
+      clients.cloudwatch,
+    );
     this.alerts = new AlertDispatcher(
       {
         ...(config.snsTopicArn ? { sns: { client: clients.sns, topicArn: config.snsTopicArn } } : {}),
@@ -81,7 +97,11 @@ export class SentinelResponder implements Responder {
       },
       log,
       (ids, outcome) => this.onAlertOutcome(ids, outcome),
-      { mergeWindowMs: opts.alertMergeWindowMs ?? 60_000, coalesceMs: opts.alertCoalesceMs ?? 250, sendBudgetMs: URGENT_BUDGET_MS },
+      {
+        mergeWindowMs: opts.alertMergeWindowMs ?? 60_000,
+        coalesceMs: opts.alertCoalesceMs ?? 250,
+        sendBudgetMs: URGENT_BUDGET_MS,
+      },
     );
   }
 
@@ -90,7 +110,8 @@ export class SentinelResponder implements Responder {
       this.counts.findings++;
       this.ctx.log.warn({ evt: 'finding', finding: f }, f.title);
       this.metrics.add('Findings', { Category: f.category, Severity: f.severity });
-      if (f.category === 'agent' && /drop/.test(f.kind)) this.metrics.add('DroppedFindings', {}, Number(f.details?.dropped ?? 1) || 1);
+      if (f.category === 'agent' && /drop/.test(f.kind))
+        this.metrics.add('DroppedFindings', {}, Number(f.details?.dropped ?? 1) || 1);
       if (f.category === 'integrity' && /silen/.test(f.kind)) this.metrics.add('AgentSilence');
       const at = Date.now();
       const ev = this.engine.evaluate(f, at);
@@ -210,7 +231,8 @@ export class SentinelResponder implements Responder {
         this.track(this.quarantine(inc, rec));
       }
     } else if (type === 'terminate') {
-      if (mode === 'dry-run') done('dry-run', `would set reserved concurrency of ${inc.function} to 0 and reset this environment`);
+      if (mode === 'dry-run')
+        done('dry-run', `would set reserved concurrency of ${inc.function} to 0 and reset this environment`);
       else if (this.terminatedBy) done('skipped', `already terminated by incident ${this.terminatedBy}`);
       else {
         this.terminatedBy = inc.id;
@@ -228,14 +250,23 @@ export class SentinelResponder implements Responder {
     // The agent refuses further invocations at once, before the control-plane round trips.
     const told = this.ctx.sendToAgent({ t: 'quarantine', quarantine: info });
     try {
-      const r = await editEnvironment(this.clients.lambda(), inc.function, setQuarantine(info), this.urgentDeadline(), (op, e, attempt) =>
-        this.ctx.log.warn({ evt: 'aws_retry', op, attempt, error: errorInfo(e) }, 'retrying quarantine'),
+      const r = await editEnvironment(
+        this.clients.lambda(),
+        inc.function,
+        setQuarantine(info),
+        this.urgentDeadline(),
+        (op, e, attempt) =>
+          this.ctx.log.warn({ evt: 'aws_retry', op, attempt, error: errorInfo(e) }, 'retrying quarantine'),
       );
-      const what = r.changed ? `SENTINEL_QUARANTINE set (revision ${r.revisionId ?? '?'})` : 'function already quarantined';
+      const what = r.changed
+        ? `SENTINEL_QUARANTINE set (revision ${r.revisionId ?? '?'})`
+        : 'function already quarantined';
       this.finishAction(inc, rec, 'ok', `${what}; agent ${told ? 'told' : 'not connected'}`, { attempts: r.requests });
     } catch (e) {
       const detail = e instanceof EnvironmentUnreadableError ? e.message : 'quarantine not applied';
-      this.finishAction(inc, rec, 'failed', `${detail}; agent ${told ? 'told' : 'not connected'}`, { error: errorInfo(e) });
+      this.finishAction(inc, rec, 'failed', `${detail}; agent ${told ? 'told' : 'not connected'}`, {
+        error: errorInfo(e),
+      });
     }
   }
 
@@ -244,15 +275,33 @@ export class SentinelResponder implements Responder {
     // Stop user code in this environment now; the reset below discards it.
     const told = this.ctx.sendToAgent({ t: 'quarantine', quarantine: this.quarantineInfo(inc) });
     try {
-      const requests = await blockConcurrency(this.clients.lambda(), inc.function, this.urgentDeadline(), (e, attempt) =>
-        this.ctx.log.warn({ evt: 'aws_retry', op: 'PutFunctionConcurrency', attempt, error: errorInfo(e) }, 'retrying terminate'),
+      const requests = await blockConcurrency(
+        this.clients.lambda(),
+        inc.function,
+        this.urgentDeadline(),
+        (e, attempt) =>
+          this.ctx.log.warn(
+            { evt: 'aws_retry', op: 'PutFunctionConcurrency', attempt, error: errorInfo(e) },
+            'retrying terminate',
+          ),
       );
-      this.finishAction(inc, rec, 'ok', `reserved concurrency set to 0; environment reset requested; agent ${told ? 'told' : 'not connected'}`, { attempts: requests });
+      this.finishAction(
+        inc,
+        rec,
+        'ok',
+        `reserved concurrency set to 0; environment reset requested; agent ${told ? 'told' : 'not connected'}`,
+        { attempts: requests },
+      );
     } catch (e) {
-      this.finishAction(inc, rec, 'failed', 'reserved concurrency not set; environment reset requested', { error: errorInfo(e) });
+      this.finishAction(inc, rec, 'failed', 'reserved concurrency not set; environment reset requested', {
+        error: errorInfo(e),
+      });
     }
     // The environment is about to go away: store what we have first (bounded), then reset.
-    await Promise.all([this.alerts.flush(this.urgentDeadline()), this.flushStore(Math.min(this.urgentDeadline(), Date.now() + 1000))]);
+    await Promise.all([
+      this.alerts.flush(this.urgentDeadline()),
+      this.flushStore(Math.min(this.urgentDeadline(), Date.now() + 1000)),
+    ]);
     this.logDelivery();
     try {
       await this.ctx.resetEnvironment(reason);
@@ -265,16 +314,32 @@ export class SentinelResponder implements Responder {
     for (const id of ids) {
       const inc = this.live.get(id);
       const rec = inc?.actions.find((a) => a.type === 'alert' && a.status === 'pending');
-      if (inc && rec) this.finishAction(inc, rec, o.status, o.detail, { attempts: o.attempts, ...(o.error ? { error: o.error } : {}) });
+      if (inc && rec)
+        this.finishAction(inc, rec, o.status, o.detail, {
+          attempts: o.attempts,
+          ...(o.error ? { error: o.error } : {}),
+        });
     }
   }
 
-  private finishAction(inc: Incident, rec: ActionRecord, status: ActionRecord['status'], detail: string, extra: Partial<ActionRecord> = {}): void {
+  private finishAction(
+    inc: Incident,
+    rec: ActionRecord,
+    status: ActionRecord['status'],
+    detail: string,
+    extra: Partial<ActionRecord> = {},
+  ): void {
     Object.assign(rec, { status, detail, ...extra, durationMs: Date.now() - Date.parse(rec.startedAt) });
     inc.updatedAt = new Date().toISOString();
     this.metrics.add('Actions', { Action: rec.type, Result: status });
     const level = status === 'failed' ? 'error' : 'info';
-    this.ctx.log[level]({ evt: 'action', action: { incidentId: inc.id, function: inc.function, rule: inc.rule, mode: inc.responseMode, ...rec } }, `${rec.type}: ${status}`);
+    this.ctx.log[level](
+      {
+        evt: 'action',
+        action: { incidentId: inc.id, function: inc.function, rule: inc.rule, mode: inc.responseMode, ...rec },
+      },
+      `${rec.type}: ${status}`,
+    );
     this.store?.enqueue(inc);
   }
 
@@ -299,13 +364,22 @@ export class SentinelResponder implements Responder {
           state.delta = 0;
           try {
             const t = cand.rule.threshold!;
-            const count = await this.fleet!.addAndCount(cand.rule.id, Date.now(), delta, t.windowSeconds, cand.bucketSeconds);
+            const count = await this.fleet!.addAndCount(
+              cand.rule.id,
+              Date.now(),
+              delta,
+              t.windowSeconds,
+              cand.bucketSeconds,
+            );
             const m = this.engine.fleetMatch(cand, count, Date.now());
             if (m) this.openIncident(decide([m])!);
           } catch (e) {
             this.counts.fleetIncrementsFailed += delta;
             this.metrics.add('DeliveryFailures', { Kind: 'fleet_counter' }, delta);
-            this.ctx.log.warn({ evt: 'aws_error', op: 'fleet_counter', rule: cand.rule.id, lostIncrements: delta, error: errorInfo(e) }, 'fleet counter not updated');
+            this.ctx.log.warn(
+              { evt: 'aws_error', op: 'fleet_counter', rule: cand.rule.id, lostIncrements: delta, error: errorInfo(e) },
+              'fleet counter not updated',
+            );
           }
         }
         state.running = false;
@@ -370,12 +444,25 @@ export class SentinelResponder implements Responder {
       incidentTable: Boolean(this.store),
     };
     const lost =
-      notStored + alertsPending + this.alerts.stats.failedMessages + summary.fleetIncrementsFailed + summary.metricDatumsNotSent + summary.urgentActionsUnfinished;
-    this.ctx.log[lost > 0 ? 'error' : 'info']({ evt: 'delivery', delivery: summary }, lost > 0 ? `undelivered at shutdown: ${notStored} incident record(s), ${alertsPending + this.alerts.stats.failedMessages} alert(s), ${summary.fleetIncrementsFailed} fleet increment(s), ${summary.metricDatumsNotSent} metric datum(s)` : 'all records delivered');
+      notStored +
+      alertsPending +
+      this.alerts.stats.failedMessages +
+      summary.fleetIncrementsFailed +
+      summary.metricDatumsNotSent +
+      summary.urgentActionsUnfinished;
+    this.ctx.log[lost > 0 ? 'error' : 'info'](
+      { evt: 'delivery', delivery: summary },
+      lost > 0
+        ? `undelivered at shutdown: ${notStored} incident record(s), ${alertsPending + this.alerts.stats.failedMessages} alert(s), ${summary.fleetIncrementsFailed} fleet increment(s), ${summary.metricDatumsNotSent} metric datum(s)`
+        : 'all records delivered',
+    );
   }
 
   private internalError(where: string, e: unknown): void {
     this.counts.internalErrors++;
-    this.ctx.log.error({ evt: 'responder_error', where, error: errorInfo(e) }, 'responder internal error (function unaffected)');
+    this.ctx.log.error(
+      { evt: 'responder_error', where, error: errorInfo(e) },
+      'responder internal error (function unaffected)',
+    );
   }
 }

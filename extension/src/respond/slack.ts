@@ -49,7 +49,12 @@ export async function postSlack(
         const ra = Number(res.headers['retry-after']);
         delay = Number.isFinite(ra) && ra >= 0 ? ra * 1000 : 500;
         if (Date.now() + delay > deadline - 20)
-          return { ok: false, attempts: attempt, status, error: `rate limited: Retry-After ${delay} ms exceeds the deadline` };
+          return {
+            ok: false,
+            attempts: attempt,
+            status,
+            error: `rate limited: Retry-After ${delay} ms exceeds the deadline`,
+          };
       } else if (status >= 500) {
         delay = Math.random() * Math.min(1000, 50 * 2 ** attempt);
       } else {
@@ -62,7 +67,8 @@ export async function postSlack(
       delay = Math.random() * Math.min(1000, 50 * 2 ** attempt);
     }
     if (attempt === MAX_ATTEMPTS) break;
-    if (Date.now() + delay > deadline - 20) return { ok: false, attempts: attempt, status, error: `deadline reached (${last})` };
+    if (Date.now() + delay > deadline - 20)
+      return { ok: false, attempts: attempt, status, error: `deadline reached (${last})` };
     onRetry?.(last, attempt, Math.round(delay));
     await sleep(delay);
   }

@@ -36,7 +36,9 @@ function ctxFor(fn: string, env: Record<string, string>, environmentId: string):
  * finished (no polling that would compete with the responder for the event loop).
  */
 function arrival(stack: AwsStack, fn: string, operation: string): number {
-  const c = stack.calls().find((x) => x.service === 'lambda' && x.operation === operation && JSON.stringify(x.request).includes(fn));
+  const c = stack
+    .calls()
+    .find((x) => x.service === 'lambda' && x.operation === operation && JSON.stringify(x.request).includes(fn));
   if (!c) throw new Error(`${operation} for ${fn} never arrived`);
   return Date.parse(c.time);
 }
@@ -60,7 +62,9 @@ async function turnaround(stack: AwsStack, samples: number): Promise<BenchResult
     stack.lambda.ensureFunction(fn2, { A: '1' });
     const r2 = createResponder(ctxFor(fn2, {}, `env-t-${i}`));
     const t1 = Date.now();
-    r2.onFinding(makeFinding({ category: 'integrity', kind: 'hook_tampering', severity: 'critical', requestId: `t${i}` }));
+    r2.onFinding(
+      makeFinding({ category: 'integrity', kind: 'hook_tampering', severity: 'critical', requestId: `t${i}` }),
+    );
     await r2.beforeNext(`t${i}`);
     const tPut = arrival(stack, fn2, 'PutFunctionConcurrency');
     await r2.shutdown(Date.now() + 2000);
@@ -88,7 +92,12 @@ async function turnaround(stack: AwsStack, samples: number): Promise<BenchResult
 }
 
 /** One round: 1,000 pending incidents, then SHUTDOWN with `latencyMs` injected at DynamoDB. Returns [ms, stored]. */
-async function flushRound(stack: AwsStack, ddb: DynamoDBClient, round: string, latencyMs: number): Promise<[number, number]> {
+async function flushRound(
+  stack: AwsStack,
+  ddb: DynamoDBClient,
+  round: string,
+  latencyMs: number,
+): Promise<[number, number]> {
   // One incident per finding, no other network work: a monitor-only rule, the fleet rules off.
   const rules = JSON.stringify([
     { id: 'bench', when: { category: 'ssrf' }, actions: ['monitor'] },
@@ -96,7 +105,8 @@ async function flushRound(stack: AwsStack, ddb: DynamoDBClient, round: string, l
   ]);
   const fn = `bench-flush-${round}`;
   const r = createResponder(ctxFor(fn, { SENTINEL_INCIDENT_TABLE: TABLE, SENTINEL_RULES: rules }, `env-f-${round}`));
-  for (let i = 0; i < 1000; i++) r.onFinding(makeFinding({ category: 'ssrf', severity: 'medium', requestId: `f${round}-${i}` }));
+  for (let i = 0; i < 1000; i++)
+    r.onFinding(makeFinding({ category: 'ssrf', severity: 'medium', requestId: `f${round}-${i}` }));
   if (latencyMs > 0) stack.setFault('dynamodb', { kind: 'latency', ms: latencyMs });
   const t0 = Date.now();
   await r.shutdown(t0 + 2000);
@@ -106,7 +116,13 @@ async function flushRound(stack: AwsStack, ddb: DynamoDBClient, round: string, l
   let start: Record<string, AttributeValue> | undefined;
   do {
     const q = await ddb.send(
-      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `FN#${fn}` } }, Select: 'COUNT', ExclusiveStartKey: start }),
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `FN#${fn}` } },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
     );
     count += q.Count ?? 0;
     start = q.LastEvaluatedKey;

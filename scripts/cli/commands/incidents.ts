@@ -7,7 +7,8 @@ import { createAwsClients, errorInfo } from '../../../extension/src/record/aws';
 import { queryIncidents, type StoredItem } from '../../../extension/src/record/incidents';
 
 export const summary = "list a function's incidents from the incident table";
-export const usage = 'sentinel incidents --function NAME [--since 1h|30m|2d|ISO] [--table TABLE] [--limit N] [--json] [--region REGION]';
+export const usage =
+  'sentinel incidents --function NAME [--since 1h|30m|2d|ISO] [--table TABLE] [--limit N] [--json] [--region REGION]';
 
 /** `90s`, `30m`, `1h`, `2d`, `1w` or an ISO time → ISO time. */
 export function parseSince(v: string, now = Date.now()): string | undefined {
@@ -26,7 +27,11 @@ function line(it: StoredItem): string {
   return `${it.createdAt}  ${it.severity.toUpperCase().padEnd(8)}  ${it.rule}  ${it.category}  findings=${it.findingCount}  actions=${actions}  request=${it.requestId ?? '-'}  id=${it.id}\n      ${it.title}`;
 }
 
-export async function runIncidents(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (s: string) => void = console.log): Promise<number> {
+export async function runIncidents(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (s: string) => void = console.log,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -42,12 +47,16 @@ export async function runIncidents(argv: string[], env: NodeJS.ProcessEnv = proc
   const table = values.table ?? env.SENTINEL_INCIDENT_TABLE;
   const since = parseSince(values.since);
   if (!values.function || !table || !since) {
-    out(`usage: ${usage}${!table ? '\n(no table: pass --table or set SENTINEL_INCIDENT_TABLE)' : ''}${!since ? `\n(bad --since ${values.since})` : ''}`);
+    out(
+      `usage: ${usage}${!table ? '\n(no table: pass --table or set SENTINEL_INCIDENT_TABLE)' : ''}${!since ? `\n(bad --since ${values.since})` : ''}`,
+    );
     return 2;
   }
   const clients = createAwsClients(values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
   try {
-    const items = await queryIncidents(clients.ddb(), table, values.function, since, { limit: Number(values.limit) || 100 });
+    const items = await queryIncidents(clients.ddb(), table, values.function, since, {
+      limit: Number(values.limit) || 100,
+    });
     if (values.json) out(JSON.stringify(items, null, 2));
     else {
       out(`${items.length} record(s) for ${values.function} since ${since}`);

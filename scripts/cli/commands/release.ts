@@ -25,10 +25,19 @@ function actor(env: NodeJS.ProcessEnv, by?: string): string {
   }
 }
 
-export async function runRelease(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (s: string) => void = console.log): Promise<number> {
+export async function runRelease(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (s: string) => void = console.log,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { function: { type: 'string' }, table: { type: 'string' }, by: { type: 'string' }, region: { type: 'string' } },
+    options: {
+      function: { type: 'string' },
+      table: { type: 'string' },
+      by: { type: 'string' },
+      region: { type: 'string' },
+    },
     strict: true,
   });
   const fn = values.function;
@@ -45,7 +54,9 @@ export async function runRelease(argv: string[], env: NodeJS.ProcessEnv = proces
   let failed = false;
   try {
     const r = await editEnvironment(clients.lambda(), fn, removeQuarantine(), deadline);
-    done.push(r.changed ? `SENTINEL_QUARANTINE removed (revision ${r.revisionId ?? '?'})` : 'no SENTINEL_QUARANTINE was set');
+    done.push(
+      r.changed ? `SENTINEL_QUARANTINE removed (revision ${r.revisionId ?? '?'})` : 'no SENTINEL_QUARANTINE was set',
+    );
   } catch (e) {
     failed = true;
     done.push(`quarantine NOT removed: ${errorInfo(e).name}: ${errorInfo(e).message}`);
@@ -53,7 +64,11 @@ export async function runRelease(argv: string[], env: NodeJS.ProcessEnv = proces
   try {
     const found = await unblockConcurrency(clients.lambda(), fn, deadline);
     done.push(
-      found === 0 ? 'reserved concurrency limit of 0 removed' : found === undefined ? 'no reserved concurrency limit' : `reserved concurrency ${found} left as set by the user`,
+      found === 0
+        ? 'reserved concurrency limit of 0 removed'
+        : found === undefined
+          ? 'no reserved concurrency limit'
+          : `reserved concurrency ${found} left as set by the user`,
     );
   } catch (e) {
     failed = true;
@@ -79,7 +94,9 @@ export async function runRelease(argv: string[], env: NodeJS.ProcessEnv = proces
       done.push(`audit record NOT stored: ${errorInfo(e).name}`);
     }
   } else done.push('no incident table (--table or SENTINEL_INCIDENT_TABLE): audit only in this log');
-  process.stderr.write(`${JSON.stringify({ evt: 'action', action: { ...audit, type: 'release', status: failed ? 'failed' : 'ok' } })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ evt: 'action', action: { ...audit, type: 'release', status: failed ? 'failed' : 'ok' } })}\n`,
+  );
   out(`${failed ? 'release incomplete' : 'released'} ${fn} (by ${who}):\n  - ${done.join('\n  - ')}`);
   return failed ? 1 : 0;
 }

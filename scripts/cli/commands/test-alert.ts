@@ -13,8 +13,16 @@ import { AlertDispatcher, type AlertOutcome } from '../../../extension/src/respo
 export const summary = 'send a test alert through the configured channels (SNS topic, Slack webhook)';
 export const usage = 'sentinel test-alert [--function NAME] [--region REGION]';
 
-export async function runTestAlert(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (s: string) => void = console.log): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { function: { type: 'string' }, region: { type: 'string' } }, strict: true });
+export async function runTestAlert(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (s: string) => void = console.log,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { function: { type: 'string' }, region: { type: 'string' } },
+    strict: true,
+  });
   const { config } = parseConfig(env);
   if (!config.snsTopicArn && !config.slackWebhookUrl) {
     out('no alert channel configured: set SENTINEL_SNS_TOPIC_ARN and/or SENTINEL_SLACK_WEBHOOK_URL');
