@@ -100,6 +100,7 @@ export async function runRic4(env: NodeJS.ProcessEnv): Promise<void> {
   if (!handlerString) throw new PlatformError('_HANDLER environment variable is not set');
   if (!taskRoot) throw new PlatformError('LAMBDA_TASK_ROOT environment variable is not set');
   const client = new RuntimeApiClient(runtimeApi);
+  await client.preconnect();
 
   let loop: Ric4Loop;
   try {

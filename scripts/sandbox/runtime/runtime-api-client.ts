@@ -4,6 +4,7 @@
  * unref'd by the agent, so they never hold the event loop open — RIC 3.x's `beforeExit` logic relies on that.
  */
 import { Agent, type ClientRequest, type IncomingHttpHeaders, request, validateHeaderValue } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { PlatformError, type RapidErrorBody } from './errors';
 
 const API_PREFIX = '/2018-06-01/runtime';
@@ -47,6 +48,26 @@ export class RuntimeApiClient {
   constructor(hostPort: string) {
     ({ hostname: this.hostname, port: this.port } = parseHostPort(hostPort));
     this.agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  /**
+   * Opens the connection before it is needed. RIC 4.x's native client puts its first `/next` on the wire in the
+   * same tick that finishes init; with a connected socket ours does too, so an unhandled rejection left by user
+   * code at load time ends the process after init completed (as with aws-lambda-ric), not during it.
+   */
+  preconnect(): Promise<void> {
+    let spare: Socket | undefined = connect(this.port, this.hostname);
+    const createConnection = this.agent.createConnection.bind(this.agent);
+    this.agent.createConnection = ((...args: Parameters<Agent['createConnection']>) => {
+      const ready = spare;
+      spare = undefined;
+      return ready && !ready.destroyed ? ready : createConnection(...args);
+    }) as Agent['createConnection'];
+    // Settles either way: a failed connection is reported by the first real request.
+    return new Promise((resolve) => {
+      spare!.once('connect', () => resolve());
+      spare!.once('error', () => resolve());
+    });
   }
 
   /** Blocks until the platform hands out the next event. */
