@@ -689,8 +689,8 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
     const processes = [runtime, ...[...this.launched.values()].map((l) => l.process)].filter(
       (p): p is ManagedProcess => p !== undefined,
     );
-    // Give the pipes a moment to deliver the last lines of killed processes.
-    await Promise.race([Promise.all(processes.map((p) => p.closed)), sleep(500)]);
+    // Give killed processes a moment to be reaped and their pipes to deliver the last lines.
+    await Promise.race([Promise.all(processes.map((p) => Promise.all([p.exited, p.closed]))), sleep(500)]);
     this.lastExtensions = this.currentExtensions();
     this.shutdowns.push({
       reason,
