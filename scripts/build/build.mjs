@@ -31,6 +31,34 @@ const entries = [
   ['layer', 'in-process-agent/src/shim.ts', 'layer/sentinel/shim.mjs', 'esm'],
 ];
 
+// Cold start: the extension needs the AWS SDK, undici and yaml only in its response stages (lazy requires), so
+// those requires in extension code become `require('./extension-deps.cjs')[name]`, and extension-deps.cjs (a second
+// bundle beside it) loads each package on first use. The startup bundle stays small (~150 KB instead of ~2.4 MB).
+const DEFERRED = /^(@aws-sdk\/.*|undici|yaml)$/;
+const awsSdkPackages = new Set();
+const splitAwsSdk = {
+  name: 'split-deferred-deps',
+  setup(b) {
+    b.onResolve({ filter: DEFERRED }, (a) => {
+      awsSdkPackages.add(a.path);
+      return { path: a.path, namespace: 'deferred-deps' };
+    });
+    b.onResolve({ filter: /^\.\/extension-deps\.cjs$/, namespace: 'deferred-deps' }, (a) => ({ path: a.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'deferred-deps' }, (a) => ({ contents: `module.exports = require('./extension-deps.cjs')[${JSON.stringify(a.path)}];`, loader: 'js' }));
+  },
+};
+const buildAwsSdk = (dst) =>
+  awsSdkPackages.size === 0
+    ? undefined
+    : build({
+        ...common,
+        stdin: { contents: `module.exports = {${[...awsSdkPackages].sort().map((p) => `get ${JSON.stringify(p)}() { return require(${JSON.stringify(p)}); }`).join(',')}};`, resolveDir: root, loader: 'js' },
+        outfile: join(out, dirname(dst), 'extension-deps.cjs'),
+        format: 'cjs',
+        minifyWhitespace: true,
+        minifySyntax: true,
+      });
+
 const jobs = [];
 for (const [group, src, dst, format] of entries) {
   if (only && only !== group) continue;
@@ -48,7 +76,8 @@ for (const [group, src, dst, format] of entries) {
       minifySyntax: group === 'layer',
       // ESM bundles that use CJS-only dependencies need a real `require`.
       banner: esm ? { js: "import { createRequire as __sentinelCreateRequire } from 'node:module'; const require = __sentinelCreateRequire(import.meta.url);" } : undefined,
-    }),
+      plugins: src === 'extension/src/main.ts' ? [splitAwsSdk] : [],
+    }).then(() => (src === 'extension/src/main.ts' ? buildAwsSdk(dst) : undefined)),
   );
 }
 await Promise.all(jobs);
