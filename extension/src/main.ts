@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { runExtension } from './lifecycle/extension';
-import { createLoggingResponder } from './pipeline';
+import { createResponder } from './respond';
 
 // Fail open: an unexpected error must never take the extension (and with it the environment) down.
 process.on('uncaughtException', (e) => {
@@ -19,7 +19,7 @@ runExtension({
   argv: process.argv.slice(2),
   // The bundle sits in <layer>/sentinel/extension.cjs.
   layerRoot: path.resolve(__dirname, '..'),
-  makeResponder: (ctx) => createLoggingResponder(ctx),
+  makeResponder: (ctx) => createResponder(ctx),
   exit: (code) => process.exit(code),
 }).then(
   (code) => process.exit(code),
