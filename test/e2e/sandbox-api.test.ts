@@ -239,6 +239,21 @@ describe('platform APIs driven by hand', () => {
     expect((await big).error?.errorType).toBe('Function.ResponseSizeTooLarge');
     await Promise.all([probeNext2, internalNext2]);
 
+    // --- exit/error: header required; then the extension's error fails the phase and resets the environment
+    const exitError = (headers: Record<string, string>) =>
+      call(api, 'POST', `${EXT}/exit/error`, {
+        headers: { ...withId(probeId), ...headers },
+        body: '{"errorMessage":"bye"}',
+      });
+    expect(errorOf(await exitError({}))).toEqual({ status: 403, errorType: 'Extension.MissingHeader' });
+    const exited = await exitError({ 'Lambda-Extension-Function-Error-Type': 'Extension.Broken' });
+    expect([exited.status, exited.json()]).toEqual([202, { status: 'OK' }]);
+    await env.settled();
+    const rep = env.report();
+    expect(rep.platformErrors.map((e) => e.errorType)).toContain('Extension.ExitError');
+    expect(rep.invocations[1]).toMatchObject({ requestId: rid2, status: 'error', errorType: 'Extension.ExitError' });
+    expect(rep.shutdowns.map((x) => x.reason)).toEqual(['failure']);
+
     // --- unknown routes and methods
     expect(errorOf(await call(api, 'GET', '/2018-06-01/nothing'))).toEqual({ status: 404, errorType: 'NotFound' });
     expect(errorOf(await call(api, 'POST', `${EXT}/event/next`, { headers: withId(probeId) }))).toEqual({
