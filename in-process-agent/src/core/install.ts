@@ -3,12 +3,12 @@
  * env Proxy, process.binding and the module loader. Builtins that cost milliseconds to load (child_process,
  * net, http, https, vm, diagnostics_channel) are hooked the moment they are first required, or all at once by
  * `installAll()` — which the shim calls before it loads the user's code, so ESM importers (whose builtin loads
- * the CJS loader never sees) find them hooked too. Every patch is followed by syncBuiltinESMExports().
+ * the CJS loader never sees) find them hooked too. Every later patch is followed by syncBuiltinESMExports().
  */
 import type * as cpT from 'node:child_process';
 import type * as fsT from 'node:fs';
+import type * as moduleT from 'node:module';
 import type * as httpT from 'node:http';
-import Module from 'node:module';
 import type * as netT from 'node:net';
 import type * as timersT from 'node:timers';
 import type * as vmT from 'node:vm';
@@ -21,32 +21,45 @@ import { installBindingHooks } from '../hooks/integrity';
 import { ModuleHooks } from '../hooks/modules';
 import { NetworkHooks } from '../hooks/network';
 
-export const LAZY_BUILTINS = ['child_process', 'net', 'tls', 'http', 'https', 'vm', 'diagnostics_channel'] as const;
+export const LAZY_BUILTINS = [
+  'child_process',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'vm',
+  'diagnostics_channel',
+  'fs/promises',
+] as const;
+
+/** The CJS Module class without `require('module')` (which loads the ESM loader at preload). */
+const CjsModule = (typeof module === 'object' ? module.constructor : undefined) as unknown as Parameters<
+  ModuleHooks['install']
+>[0];
 
 export class Installer {
   private readonly done = new Set<string>();
   private readonly code: CodeHooks;
   private readonly network: NetworkHooks;
+  private readonly fsHooks: FsHooks;
 
   constructor(private readonly agent: Agent) {
     this.code = new CodeHooks(agent);
     this.network = new NetworkHooks(agent);
+    this.fsHooks = new FsHooks(agent);
   }
 
   /** The cheap part, at preload. */
   installEager(): void {
-    this.step('fs', () => new FsHooks(this.agent).install(require('node:fs') as typeof fsT));
+    this.step('fs', () => this.fsHooks.install(require('node:fs') as typeof fsT));
     this.step('Function', () => this.code.installFunction(globalThis));
     this.step('timers', () => this.code.installTimers(globalThis, require('node:timers') as typeof timersT));
     this.step('fetch', () => this.network.installFetch(globalThis));
     this.step('binding', () => installBindingHooks(this.agent));
-    this.step('modules', () =>
-      new ModuleHooks(this.agent, (name) => this.installBuiltin(name)).install(
-        Module as unknown as Parameters<ModuleHooks['install']>[0],
-      ),
-    );
+    this.step('modules', () => new ModuleHooks(this.agent, (name) => this.installBuiltin(name)).install(CjsModule));
     this.step('env', () => installEnvHook(this.agent));
-    this.sync();
+    // No syncBuiltinESMExports here: no ES module has imported a builtin yet, and later facades copy the patched
+    // exports when they are created.
   }
 
   /** Hooks one lazily loaded builtin (no-op when it is not one of ours or already hooked). */
@@ -72,6 +85,9 @@ export class Installer {
         case 'vm':
           this.step(name, () => this.code.installVm(require('node:vm') as typeof vmT));
           break;
+        case 'fs/promises':
+          this.step(name, () => this.fsHooks.installPromises(require('node:fs') as typeof fsT));
+          break;
         case 'diagnostics_channel':
           this.step(name, () => this.network.subscribeUndici(require('node:diagnostics_channel')));
           break;
@@ -87,7 +103,7 @@ export class Installer {
   }
 
   private sync(): void {
-    this.step('syncBuiltinESMExports', () => Module.syncBuiltinESMExports());
+    this.step('syncBuiltinESMExports', () => (require('node:module') as typeof moduleT).syncBuiltinESMExports());
   }
 
   private step(name: string, fn: () => void): void {

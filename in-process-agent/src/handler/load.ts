@@ -5,41 +5,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type HandlerSpec, parseHandler, runtimeError } from './handler-name';
+
+export { type HandlerSpec, parseHandler } from './handler-name';
 
 export type RuleSet = 'ric3' | 'ric4';
 
-export interface HandlerSpec {
-  moduleRoot: string;
-  moduleName: string;
-  handlerPath: string;
-}
-
-function runtimeError(name: string, message: string, cause?: unknown): Error {
-  const e = new Error(message);
-  Object.defineProperty(e, 'name', { value: name, configurable: true, writable: true });
-  if (cause instanceof Error && cause.stack)
-    e.stack = `${name}: ${message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
-  return e;
-}
-
+/** Node 24 runs RIC 4.x rules; Node 20/22 RIC 3.x. */
 export function rulesFor(nodeVersion: string = process.versions.node): RuleSet {
   return Number(nodeVersion.split('.')[0]) >= 24 ? 'ric4' : 'ric3';
-}
-
-export function parseHandler(handler: string): HandlerSpec {
-  if (handler.includes('..')) {
-    throw runtimeError(
-      'Runtime.MalformedHandlerName',
-      `'${handler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
-    );
-  }
-  const moduleAndHandler = basename(handler);
-  const moduleRoot = handler.substring(0, handler.indexOf(moduleAndHandler));
-  const m = /^([^.]*)\.(.*)$/.exec(moduleAndHandler);
-  if (!m) throw runtimeError('Runtime.MalformedHandlerName', 'Bad handler');
-  return { moduleRoot, moduleName: m[1]!, handlerPath: m[2]! };
 }
 
 export function typeModule(folder: string): boolean {

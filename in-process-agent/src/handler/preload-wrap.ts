@@ -6,11 +6,10 @@
  * invocations carry no context (phase `unknown`, no input correlation, no heartbeats, no quarantine refusal);
  * all hooks and behavioural detections still work.
  */
-import Module from 'node:module';
 import * as path from 'node:path';
 import type { AgentApi } from '../core/boot';
 import type { AnyFn } from '../hooks/registry';
-import { parseHandler } from './load';
+import { parseHandler } from './handler-name';
 
 export function installPreloadHandlerWrap(api: AgentApi, env: NodeJS.ProcessEnv): void {
   const handler = env._HANDLER;
@@ -23,7 +22,8 @@ export function installPreloadHandlerWrap(api: AgentApi, env: NodeJS.ProcessEnv)
   }
   const base = path.resolve(env.LAMBDA_TASK_ROOT || process.cwd(), spec.moduleRoot, spec.moduleName);
   const candidates = new Set([base, `${base}.js`, `${base}.cjs`]);
-  const M = Module as unknown as { _load: AnyFn };
+  // The CJS Module class, without require('module') (which would load the ESM loader at preload).
+  const M = module.constructor as unknown as { _load: AnyFn };
   const originalLoad = M._load;
   let wrapped = false;
   M._load = function (this: unknown, ...a: unknown[]) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Agent } from '../core/agent';
 import { detectPath } from '../detectors/index';
 import type { Verdict } from '../detectors/types';
-import type { AnyFn } from './registry';
+import { type AnyFn, disguise } from './registry';
 
 export type PathOp = 'read' | 'write' | 'stat' | 'list' | 'open' | 'chmod' | 'rename' | 'link';
 type Style = 'sync' | 'callback' | 'promise';
@@ -140,7 +140,7 @@ export class FsHooks {
       this.patchStyle(fs, fn, `fs.${fn}`, 'callback', fn);
       this.patchStyle(fs, `${fn}Sync`, `fs.${fn}Sync`, 'sync', fn);
     }
-    for (const fn of PROMISE_FNS) this.patchStyle(fs.promises, fn, `fs.promises.${fn}`, 'promise', fn);
+    this.deferPromises(fs);
     for (const fn of ['createReadStream', 'createWriteStream'] as const) {
       reg.patch(fs, fn, `fs.${fn}`, (original) => {
         const self = this;
@@ -151,6 +151,37 @@ export class FsHooks {
         };
       });
     }
+  }
+
+  private promisesHooked = false;
+
+  /** Hooks the fs.promises API (also `fs/promises`): same object, loaded by Node only on first use. */
+  installPromises(fs: typeof fsT): void {
+    if (this.promisesHooked) return;
+    this.promisesHooked = true;
+    for (const fn of PROMISE_FNS) this.patchStyle(fs.promises, fn, `fs.promises.${fn}`, 'promise', fn);
+  }
+
+  /**
+   * `fs.promises` is a lazy getter; reading it at preload would load the promises API (milliseconds). The getter is
+   * wrapped so the first reader gets it hooked; `require('fs/promises')` goes through the module hook instead.
+   */
+  private deferPromises(fs: typeof fsT): void {
+    const desc = Object.getOwnPropertyDescriptor(fs, 'promises');
+    if (!desc?.get || !desc.configurable) {
+      this.installPromises(fs);
+      return;
+    }
+    const self = this;
+    const originalGet = desc.get;
+    Object.defineProperty(fs, 'promises', {
+      ...desc,
+      get: disguise(function (this: unknown) {
+        const value = originalGet.call(this);
+        if (!self.promisesHooked) self.installPromises(fs);
+        return value;
+      }, originalGet),
+    });
   }
 
   private patchStyle(target: object, key: string, label: string, style: Style, planName: string): void {

@@ -57,7 +57,8 @@ export class HookRegistry {
   ): void {
     const original = (target as Record<string, unknown>)[key] as T;
     if (typeof original !== 'function') return;
-    const custom = (original as unknown as Record<symbol, unknown>)[promisify.custom];
+    // Read the descriptor, not the property: some customs are lazy getters (setTimeout's loads timers/promises).
+    const custom = Object.getOwnPropertyDescriptor(original, promisify.custom)?.value;
     const wrapCustom = makeCustom !== undefined && typeof custom === 'function';
     const wrapper = disguise(make(original), original, wrapCustom ? promisify.custom : undefined);
     if (wrapCustom) {

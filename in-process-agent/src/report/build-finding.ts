@@ -1,5 +1,5 @@
 /** Verdict + sink facts → a protocol Finding (pure; limits and redaction applied here, once). */
-import { randomUUID } from 'node:crypto';
+import type * as cryptoT from 'node:crypto';
 import { FINDING_LIMITS, type Finding, type Phase } from '../../../protocol/finding';
 import type { Attribution } from '../context/stack';
 import { redact } from '../detectors/redact';
@@ -14,13 +14,20 @@ export interface SinkFacts {
   attribution?: Attribution;
 }
 
+let randomUUID: (() => string) | undefined;
+/** `crypto` is loaded on the first finding, not at preload (it pulls in streams: milliseconds of startup). */
+function newId(): string {
+  randomUUID ??= (require('node:crypto') as typeof cryptoT).randomUUID;
+  return randomUUID();
+}
+
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 export function buildFinding(v: Verdict, f: SinkFacts, now: Date = new Date()): Finding {
   const finding: Finding = {
-    id: randomUUID(),
+    id: newId(),
     time: now.toISOString(),
     source: 'agent',
     category: v.category,

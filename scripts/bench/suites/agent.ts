@@ -1,0 +1,104 @@
+/**
+ * In-process agent overhead, measured side by side in one run (baseline and subject alternate):
+ * - process start: `node -r agent.cjs -e 0` vs `node -e 0` (wrapper mode: hooks only, everything else deferred);
+ * - hook overhead on tight loops inside an invocation: fs.readFileSync of a small file, spawnSync('true'),
+ *   loopback http.get (keep-alive) and fetch;
+ * - a realistic warm handler in the sandbox with and without the layer (median invoke latency).
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createFunctionEnvironment } from '../../sandbox/emulator';
+import { type BenchResult, nowMs, sideBySide } from '../lib';
+
+const exec = promisify(execFile);
+
+interface Ctx {
+  root: string;
+}
+
+export async function run(ctx: Ctx): Promise<BenchResult[]> {
+  const agent = join(ctx.root, 'build', 'layer', 'sentinel', 'agent.cjs');
+  const loop = join(ctx.root, 'test', 'fixtures', 'agent', 'bench', 'loop.cjs');
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // As the exec wrapper sets it up; no extension listens (the agent must not care).
+    SENTINEL_HANDLER: 'index.handler',
+    _HANDLER: '/opt/sentinel/shim.handler',
+    SENTINEL_CHANNEL_DIR: join(tmpdir(), 'sentinel-bench-no-channel'),
+    SENTINEL_EXEC_ALLOW: 'true',
+    SENTINEL_EGRESS_ALLOW: '127.0.0.1',
+  };
+  const results: BenchResult[] = [];
+
+  const start = async (args: string[], e: Record<string, string> = env) => {
+    const t0 = nowMs();
+    await exec(process.execPath, args, { env: e });
+    return nowMs() - t0;
+  };
+  results.push(await sideBySide('process start (node -e 0), wrapper mode', 'ms', 30, () => start(['-e', '0']), () => start(['-r', agent, '-e', '0']), 1.1));
+  const preloadEnv = { ...env, SENTINEL_HANDLER: '', _HANDLER: 'index.handler' };
+  const preload = await sideBySide(
+    'process start (node -e 0), preload-only mode',
+    'ms',
+    15,
+    () => start(['-e', '0'], preloadEnv),
+    () => start(['-r', agent, '-e', '0'], preloadEnv),
+  );
+  preload.notes = 'preload-only attach hooks every builtin at once (no shim to defer to); informational';
+  results.push(preload);
+
+  const loopOnce = async (kind: string, n: number, withAgent: boolean) => {
+    const args = withAgent ? ['-r', agent, loop, kind, String(n)] : [loop, kind, String(n)];
+    const { stdout } = await exec(process.execPath, args, { env });
+    return Number(stdout.trim()) / 1000; // µs per op
+  };
+  const loops: Array<[string, string, number, number]> = [
+    ['fs.readFileSync (small file)', 'readFileSync', 20000, 1.15],
+    ["spawnSync('true')", 'spawnSync', 300, 1.05],
+    ['loopback http.get (keep-alive)', 'httpGet', 2000, 1.05],
+    ['loopback fetch', 'fetch', 2000, 1.05],
+  ];
+  for (const [name, kind, n, target] of loops) {
+    results.push(await sideBySide(name, 'µs/op', 7, () => loopOnce(kind, n, false), () => loopOnce(kind, n, true), target));
+  }
+
+  results.push(await warmHandler(ctx));
+  return results;
+}
+
+/** Median warm invoke latency of the same function with and without the layer (wrapper + extension). */
+async function warmHandler(ctx: Ctx): Promise<BenchResult> {
+  const layer = mkdtempSync(join(tmpdir(), 'sentinel-bench-layer-'));
+  cpSync(join(ctx.root, 'build', 'layer'), layer, { recursive: true });
+  const codeDir = join(ctx.root, 'test', 'fixtures', 'agent', 'bench', 'bench-fn');
+  const common = { codeDir, handler: 'index.handler', timeoutMs: 10_000, initTimeoutMs: 10_000 };
+  const plain = await createFunctionEnvironment({ ...common, functionName: 'bench-plain' });
+  const guarded = await createFunctionEnvironment({
+    ...common,
+    functionName: 'bench-guarded',
+    layerDir: layer,
+    env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper', SENTINEL_RESPONSE: 'off', SENTINEL_LOG_LEVEL: 'warn' },
+  });
+  try {
+    const event = { body: JSON.stringify({ name: 'world' }), requestContext: { http: { method: 'POST' } } };
+    for (let i = 0; i < 10; i++) {
+      await plain.invoke(event);
+      await guarded.invoke(event);
+    }
+    const invoke = async (env: typeof plain) => {
+      const r = await env.invoke(event);
+      await env.settled();
+      return r.durationMs;
+    };
+    const r = await sideBySide('warm handler in the sandbox, with vs without the layer', 'ms', 60, () => invoke(plain), () => invoke(guarded), 1.05);
+    r.notes = 'median of invoke → response latency; extension work after the response is not on this path';
+    return r;
+  } finally {
+    await plain.dispose();
+    await guarded.dispose();
+    rmSync(layer, { recursive: true, force: true });
+  }
+}
