@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { InputString } from '../input/extract';
-import { detectCode, ND_FUNC_MARKER } from './code';
+import { detectCode, ND_FUNC_MARKER, unescapeJs } from './code';
 import { lexJs, Tok } from './js-lexer';
 
 const I = (...values: string[]): InputString[] => values.map((value, i) => ({ path: `$.body.v${i}`, value }));
@@ -97,5 +97,20 @@ describe('detectCode: properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('coincidences with the application own literals', () => {
+  test('a short input that the app quoted and that matches the literal delimiters is not flagged', () => {
+    expect(detectCode('return " \\"".length + 1', [{ path: '$.x', value: ' "' }], 'Function')).toBeUndefined();
+  });
+  test('the same input quoted once and interpolated raw elsewhere is still an injection', () => {
+    const value = '1; process.exit(1); //';
+    expect(
+      detectCode(`const a = ${JSON.stringify(value)}; return ${value}`, [{ path: '$.x', value }], 'Function')?.kind,
+    ).toBe('js_syntax');
+  });
+  test('unescapeJs', () => {
+    expect(unescapeJs('a\\nb\\x41\\u0042\\u{43}\\"\\\\')).toBe('a\nbABC"\\');
   });
 });

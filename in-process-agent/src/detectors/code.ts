@@ -63,6 +63,62 @@ function verdict(
   return v;
 }
 
+/** Below this length an input that the application also quoted is judged a coincidence when it matches syntax. */
+const SHORT_INPUT = 8;
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0' };
+
+/** The value of a string/template literal body with JS escapes resolved (linear, lenient). */
+export function unescapeJs(body: string): string {
+  if (!body.includes('\\')) return body;
+  const out: string[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\' || i + 1 >= body.length) {
+      out.push(c);
+      continue;
+    }
+    const d = body[++i];
+    if (d in SIMPLE_ESCAPES) out.push(SIMPLE_ESCAPES[d]);
+    else if (d === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
+      out.push(String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 3), 16)));
+      i += 2;
+    } else if (d === 'u' && body[i + 1] === '{') {
+      const close = body.indexOf('}', i + 2);
+      const cp = close === -1 ? Number.NaN : Number.parseInt(body.slice(i + 2, close), 16);
+      if (close !== -1 && close - i < 10 && cp >= 0 && cp <= 0x10ffff) {
+        out.push(String.fromCodePoint(cp));
+        i = close;
+      } else out.push(d);
+    } else if (d === 'u' && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 1, i + 5))) {
+      out.push(String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 5), 16)));
+      i += 4;
+    } else if (d === '\n') {
+      // line continuation
+    } else out.push(d);
+  }
+  return out.join('');
+}
+
+/** Spans of string/template tokens whose unescaped body contains `value`. */
+function quotedCopies(lex: JsLex, code: string, value: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (let t = 0; t < lex.kind.length; t++) {
+    const k = lex.kind[t];
+    if (k !== Tok.Str && k !== Tok.Template) continue;
+    const ts = lex.start[t];
+    const te = lex.end[t];
+    if (te - ts < 2) continue;
+    // Template chunks end in `${` or a backtick and may start with `}`: strip one delimiter each side.
+    const a = ts + 1;
+    let b = te - 1;
+    if (k === Tok.Template && code.startsWith('${', te - 2)) b = te - 2;
+    if (b <= a) continue;
+    if (unescapeJs(code.slice(a, b)).includes(value)) spans.push([ts, te]);
+  }
+  return spans;
+}
+
 export function detectCode(code: string, inputs: InputString[], sink: string): Verdict | undefined {
   if (typeof code !== 'string' || code.length === 0) return undefined;
   const sinkName = typeof sink === 'string' ? sink : 'code';
@@ -97,8 +153,14 @@ export function detectCode(code: string, inputs: InputString[], sink: string): V
   for (const inp of inputs) {
     const v = inp.value;
     let hit = false;
+    let copies: Array<[number, number]> | undefined; // literal tokens holding the input as data
     forEachOccurrence(code, v, (at) => {
-      hit = !isInertOccurrence(lex, code, at, at + v.length);
+      if (isInertOccurrence(lex, code, at, at + v.length)) return false;
+      // When the application put this input in a string literal (escaped), a raw occurrence touching that
+      // literal, or a short one anywhere, is the input's text coinciding with the application's own syntax.
+      copies ??= quotedCopies(lex, code, v);
+      const excused = copies.some(([ts, te]) => v.length < SHORT_INPUT || (at < te && at + v.length > ts));
+      hit = !excused;
       return hit;
     });
     if (hit) {
