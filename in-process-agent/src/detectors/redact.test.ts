@@ -14,6 +14,11 @@ describe('redact', () => {
     ['Authorization: Bearer abc.def-123456', 'abc.def-123456'],
     ['https://user:s3cretpw@example.com/x', 's3cretpw'],
     ['key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    ['ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R', '1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R'],
+    [
+      'sk 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    ],
   ])('%s hides %s', (input, secret) => {
     const out = redact(input);
     expect(out).not.toContain(secret);

@@ -46,23 +46,38 @@ function isSecretKey(key: string): boolean {
   return false;
 }
 
-/** Shannon-entropy-like check: mixes letter cases and digits, and has many distinct characters. */
+/**
+ * Randomness check without allocation: random keys switch between lower case, upper case and digits often
+ * (about every other character); words, paths and URLs rarely do. Separators (/ . - _ + =) are ignored.
+ */
 function looksRandom(tok: string): boolean {
   let lower = 0;
   let upper = 0;
   let digit = 0;
-  const seen = new Set<number>();
+  let transitions = 0;
+  let prev = -1;
   for (let i = 0; i < tok.length; i++) {
     const c = tok.charCodeAt(i);
-    if (c >= 97 && c <= 122) lower++;
-    else if (c >= 65 && c <= 90) upper++;
-    else if (c >= 48 && c <= 57) digit++;
-    seen.add(c);
+    let cls: number;
+    if (c >= 97 && c <= 122) {
+      cls = 0;
+      lower++;
+    } else if (c >= 65 && c <= 90) {
+      cls = 1;
+      upper++;
+    } else if (c >= 48 && c <= 57) {
+      cls = 2;
+      digit++;
+    } else continue;
+    if (prev !== -1 && cls !== prev) transitions++;
+    prev = cls;
   }
+  const alnum = lower + upper + digit;
   const classes = (lower > 0 ? 1 : 0) + (upper > 0 ? 1 : 0) + (digit > 0 ? 1 : 0);
-  // Paths and dotted names (a/b/c, com.example.app) are not tokens.
-  if (tok.includes('/') && tok.split('/').length > 3 && classes < 3) return false;
-  return classes >= 2 && seen.size >= Math.min(16, tok.length / 3) && (classes === 3 || tok.length >= 40);
+  if (alnum < 20) return false;
+  // CamelCase words change class about every 3–6 characters; random base64/hex about every 2.
+  if (classes === 3) return transitions * 3.5 >= alnum;
+  return classes === 2 && alnum >= 32 && transitions * 2.5 >= alnum;
 }
 
 /** Masks one token (a maximal run of base64/url-safe characters) when it looks like a credential. */
