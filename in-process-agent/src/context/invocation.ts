@@ -10,6 +10,8 @@ export class Invocation {
   private inputCache: InputString[] | undefined;
   /** Per-invocation dedupe of findings (same category/kind/sink reported once). */
   readonly reported = new Set<string>();
+  /** Per-invocation memo of detector results that depend only on the target and this invocation's inputs. */
+  readonly memo = new Map<string, unknown>();
 
   constructor(
     readonly requestId: string,

@@ -18,6 +18,8 @@ import { buildFinding } from '../report/build-finding';
 export const AGENT_VERSION = '0.1.0';
 /** Findings per invocation (and for the init phase) beyond which further ones are counted as dropped. */
 const MAX_FINDINGS_PER_SCOPE = 64;
+/** Frames inspected for `eval at` origins on every dangerous operation. */
+const EVAL_CHECK_DEPTH = 12;
 /** Verdict kinds that are normal when the AWS SDK performs the operation. */
 const SDK_EXPECTED_KINDS = new Set(['credentials_file', 'secret_env_read']);
 
@@ -111,8 +113,9 @@ export class Agent {
           : [];
       let frames: Frame[] | undefined = opts.frames;
       if (opts.evalOrigin) {
-        frames ??= captureFrames();
-        const evalFrame = frames.find((f) => f.isEval);
+        // Evaluated code calls sinks directly or through a few library frames: a short capture keeps this cheap.
+        const head = frames ?? captureFrames(EVAL_CHECK_DEPTH);
+        const evalFrame = head.find((f) => f.isEval);
         if (evalFrame) {
           verdicts.push({
             category: 'code_injection',

@@ -65,8 +65,18 @@ export class NetworkHooks {
     this.awsEndpoints = [...DEFAULT_EGRESS_ALLOW.split(','), ...awsEndpointHosts(agent.env)];
   }
 
+  /**
+   * The outbound verdicts depend on the target and the invocation's inputs only, so they are memoised per
+   * invocation (findings are deduplicated per invocation anyway); tight request loops then cost a map lookup.
+   */
   private outbound(t: Target, inputs: InputString[]): Verdict[] {
-    return detectOutbound(t, inputs, { egressAllow: this.egressAllow, runtimeApi: this.runtimeApi });
+    const inv = this.agent.context.current();
+    const key = `out|${t.protocol}|${t.host}|${t.ip ?? ''}|${t.port}`;
+    const cached = inv?.memo.get(key) as Verdict[] | undefined;
+    if (cached) return cached;
+    const v = detectOutbound(t, inputs, { egressAllow: this.egressAllow, runtimeApi: this.runtimeApi });
+    if (inv && inv.memo.size < 256) inv.memo.set(key, v);
+    return v;
   }
 
   /**
