@@ -126,6 +126,35 @@ describe.each(availableRuntimes())('extension lifecycle on Node $major', ({ node
   });
 });
 
+test('derives error, timeout and crash statuses and keeps a bounded tail of the function’s log lines', async () => {
+  const layer = agentLayer();
+  try {
+    const env = await testEnvironment({ layerDir: layer.dir, timeoutMs: 1000, env: { SENTINEL_RESPONSE: 'off' } });
+    const ids = {
+      log: (await env.invoke({ do: 'log', lines: 30 })).requestId,
+      error: (await env.invoke({ do: 'throw', message: 'boom' })).requestId,
+      timeout: (await env.invoke({ do: 'sleep', ms: 5000 })).requestId,
+      crash: (await env.invoke({ do: 'exit', code: 3 })).requestId,
+      after: (await env.invoke({ do: 'log', lines: 1 })).requestId,
+    };
+    await env.settled();
+    const r = await env.shutdown();
+    await env.dispose();
+    const summaries = new Map(byEvt(sentinelRecords(r), 'invocation').map((x) => [(x.invocation as Rec).requestId, x.invocation as Rec]));
+    // The platform's own statuses for the same requests (platform.report as the emulator produced them).
+    const platform = new Map(r.invocations.map((i) => [i.requestId, i.status]));
+    for (const id of Object.values(ids)) expect(summaries.get(id)?.status).toBe(platform.get(id));
+    expect(summaries.get(ids.error)?.status).toBe('error');
+    expect(summaries.get(ids.timeout)?.status).toBe('timeout');
+    expect(summaries.get(ids.log)?.status).toBe('success');
+    const tail = summaries.get(ids.log)?.logTail as string[];
+    expect(tail).toHaveLength(20);
+    expect(tail.at(-1)).toContain('line 29');
+  } finally {
+    layer.cleanup();
+  }
+});
+
 describe('findings channel with a test client standing in for the agent', () => {
   let layer: ReturnType<typeof agentLayer>;
   let code: ReturnType<typeof fakeAgentCode>;
