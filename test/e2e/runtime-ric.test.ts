@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeBinary, type RuntimeMajor } from '../../scripts/lib/runtimes';
-import { initOutcome, type Started } from '../../scripts/sandbox/runtime/testing/harness';
 import { FakeRuntimeApi } from '../../scripts/sandbox/runtime/testing/fake-runtime-api';
+import { initOutcome, type Started } from '../../scripts/sandbox/runtime/testing/harness';
 import {
   HANDLER_FIXTURES as FIX,
   REPO_ROOT,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MalformedHandlerName } from './errors';
-import { folderIsTypeModule, handlerMetadata, parseHandlerString, HANDLER_STREAMING } from './handler-loader';
+import { folderIsTypeModule, HANDLER_STREAMING, handlerMetadata, parseHandlerString } from './handler-loader';
 
 describe('parseHandlerString', () => {
   test.each([

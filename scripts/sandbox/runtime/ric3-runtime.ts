@@ -11,7 +11,7 @@ import { installAwsLambdaGlobal } from './globals';
 import { type HandlerMetadata, handlerMetadata, loadHandler, type UserHandler } from './handler-loader';
 import { patchConsole, type StructuredConsole } from './log-patch';
 import { type RequestScope, ric3RequestScope } from './request-scope';
-import { type RuntimeApiClient, RuntimeApiClient as Client } from './runtime-api-client';
+import { RuntimeApiClient } from './runtime-api-client';
 import { openResponseStream, runStreamingHandler } from './streaming';
 import { serializeResponse, xrayErrorCause } from './wire-format';
 
@@ -162,7 +162,7 @@ export function warnOnCallbackHandler(metadata: HandlerMetadata, env: NodeJS.Pro
 export async function runRic3(env: NodeJS.ProcessEnv): Promise<void> {
   const scope = ric3RequestScope();
   const structured = patchConsole(scope, env);
-  const client = new Client(env.AWS_LAMBDA_RUNTIME_API ?? '');
+  const client = new RuntimeApiClient(env.AWS_LAMBDA_RUNTIME_API ?? '');
 
   const postInitThenExit = (error: unknown, code: number) => {
     client
