@@ -19,11 +19,14 @@ export class HeartbeatLedger {
 }
 
 /**
- * Whether invocations must carry a heartbeat. `auto`: when the exec wrapper is ours or NODE_OPTIONS preloads our
- * agent (the user configured the agent, so its silence is suspicious).
+ * Whether invocations must carry a heartbeat. `auto`: when the function is configured to run the agent, i.e.
+ * AWS_LAMBDA_EXEC_WRAPPER ends with `sentinel-wrapper`, or NODE_OPTIONS preloads `sentinel/agent.cjs` (then the
+ * agent's silence is suspicious). Deliberately looser than the self-check's "is it ours" test: a look-alike
+ * wrapper is reported there, and still means the user expects the agent here.
  */
-export function agentExpected(setting: 'auto' | 'true' | 'false', env: { wrapperIsOurs: boolean; preloadIsOurs: boolean }): boolean {
+export function agentExpected(setting: 'auto' | 'true' | 'false', execWrapper: string | undefined, preloadModules: readonly string[]): boolean {
   if (setting === 'true') return true;
   if (setting === 'false') return false;
-  return env.wrapperIsOurs || env.preloadIsOurs;
+  if (execWrapper?.trim().endsWith('sentinel-wrapper')) return true;
+  return preloadModules.some((m) => /(^|[/\\])sentinel[/\\]agent\.c?js$/.test(m));
 }

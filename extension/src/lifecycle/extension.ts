@@ -24,7 +24,7 @@ import { startTelemetryListener, type TelemetryListener } from '../ingest/teleme
 import { createLogger } from '../log/logger';
 import { RateLimitedLog } from '../log/rate-limited-log';
 import type { InvocationSummary, PipelineContext, Responder } from '../pipeline';
-import { isOurPreload, isOurWrapper, runSelfCheck } from '../selfcheck/selfcheck';
+import { runSelfCheck } from '../selfcheck/selfcheck';
 import { preloadsOf } from '../selfcheck/node-options';
 import { BoundedSet } from '../util/bounded-set';
 import { Counters } from '../util/counters';
@@ -71,10 +71,8 @@ export async function runExtension(o: RunOptions): Promise<number> {
   }
   const api = new ExtensionsApiClient(runtimeApi);
 
-  // Whether invocations must carry an agent heartbeat (cheap, synchronous part of the self-check).
-  const wrapperIsOurs = !!env.AWS_LAMBDA_EXEC_WRAPPER && isOurWrapper(env.AWS_LAMBDA_EXEC_WRAPPER, o.layerRoot);
-  const preloadIsOurs = preloadsOf(args.nodeOptions).some((p) => isOurPreload(p.module, o.layerRoot));
-  const expectAgent = agentExpected(config.expectAgent, { wrapperIsOurs, preloadIsOurs });
+  // Whether invocations must carry an agent heartbeat (cheap and synchronous: not part of the async self-check).
+  const expectAgent = agentExpected(config.expectAgent, env.AWS_LAMBDA_EXEC_WRAPPER, preloadsOf(args.nodeOptions).map((p) => p.module));
 
   // Started now, finished while we wait for the platform: never on the path to the first event/next.
   const selfCheck = runSelfCheck({ layerRoot: o.layerRoot, extensionName: args.name, nodeOptions: args.nodeOptions, execWrapper: env.AWS_LAMBDA_EXEC_WRAPPER });
