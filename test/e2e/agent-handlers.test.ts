@@ -1,0 +1,78 @@
+/**
+ * The shim loads handlers exactly as the runtime does: for each module layout (CJS, type:module, .mjs, .cjs,
+ * nested root and export path, callback style, sync throw, syntax error, missing module, non-function export) the
+ * sandbox's runtime answers the same with the exec wrapper as without it, on Node 20, 22 and 24 (RIC 3.x and 4.x
+ * rules, including Node 24's rejection of callback handlers).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableRuntimes } from '../../scripts/lib/runtimes';
+import type { FunctionEnvironment } from '../../scripts/sandbox/emulator';
+import { agentLayer } from './helpers/agent-sandbox';
+import { FIXTURES, testEnvironment } from './helpers/sandbox';
+
+jest.setTimeout(60_000);
+
+const HANDLERS = [
+  'index.handler',
+  'esm-pkg/app.handler',
+  'mod.handler',
+  'legacy.handler',
+  'src/fns/nested.a.b.c',
+  'callback.handler',
+  'sync.handler',
+  'broken/syntax.handler',
+  'missing.handler',
+  'notfn.handler',
+];
+
+interface Outcome {
+  init?: string;
+  response?: unknown;
+  errorType?: string;
+}
+
+const agentLogs = new Map<string, string[]>();
+
+async function outcome(node: string, handler: string, layerDir?: string): Promise<Outcome> {
+  let env: FunctionEnvironment | undefined;
+  try {
+    env = await testEnvironment({
+      codeDir: join(FIXTURES, 'agent', 'handlers'),
+      handler,
+      node,
+      layerDir,
+      env: layerDir ? { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper' } : {},
+    });
+    const r = await env.invoke({ v: 7 });
+    const report = env.report();
+    const init = report.inits[0];
+    agentLogs.set(
+      `${node}|${handler}|${layerDir ? 'wrapped' : 'plain'}`,
+      report.functionLogs.map((l) => l.line).filter((l) => l.includes('sentinel-agent=')),
+    );
+    return { init: init?.errorType, response: r.response, errorType: r.error?.errorType };
+  } finally {
+    await env?.dispose().catch(() => {});
+  }
+}
+
+describe.each(availableRuntimes())('shim handler loading on Node $major', ({ node }) => {
+  let layer: { dir: string; cleanup: () => void };
+  beforeAll(() => {
+    layer = agentLayer();
+    // The extension is not under test here: only the wrapper, agent and shim.
+    rmSync(join(layer.dir, 'extensions'), { recursive: true, force: true });
+  });
+  afterAll(() => layer.cleanup());
+
+  it.each(HANDLERS)('%s behaves as without the agent', async (handler) => {
+    const [plain, wrapped] = await Promise.all([outcome(node, handler), outcome(node, handler, layer.dir)]);
+    expect(wrapped).toEqual(plain);
+  });
+
+  it('the comparison is meaningful: handlers ran, the agent was on only when wrapped', () => {
+    expect(agentLogs.get(`${node}|index.handler|wrapped`)?.join()).toContain('sentinel-agent=true');
+    expect(agentLogs.get(`${node}|index.handler|plain`)?.join()).toContain('sentinel-agent=false');
+  });
+});
