@@ -4,13 +4,15 @@
  * must behave the same on the same Node version.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { nodeBinary, type RuntimeMajor } from '../../scripts/lib/runtimes';
 import { FakeRuntimeApi } from '../../scripts/sandbox/runtime/testing/fake-runtime-api';
 import { initOutcome, type Started } from '../../scripts/sandbox/runtime/testing/harness';
 import {
+  bundleRuntime,
   HANDLER_FIXTURES as FIX,
   REPO_ROOT,
+  removeDir,
   startRuntime,
 } from '../../scripts/sandbox/runtime/testing/runtime-process';
 
@@ -82,6 +84,31 @@ describeRic('aws-lambda-ric through bootstrap (SANDBOX_RUNTIME=ric) on Node %s',
     expect(r.event).toEqual({ hello: 'ric' });
     expect(r.context).toMatchObject({ awsRequestId: 'ric-req-1', functionName: 'fixture', memoryLimitInMB: '128' });
     expect(r.env.executionEnv).toBe(`AWS_Lambda_nodejs${m}.x`);
+  });
+
+  test('SANDBOX_RIC_DIR locates the package; the exec wrapper still applies', async () => {
+    const runtimeDir = await bundleRuntime(); // a bootstrap outside the repo: the default RIC path cannot work
+    try {
+      const api = new FakeRuntimeApi();
+      const run = startRuntime({
+        runtimeDir,
+        node: nodeBinary(m)!,
+        runtimeApi: await api.start(),
+        taskRoot: join(FIX, 'cjs'),
+        handler: 'index.handler',
+        env: {
+          SANDBOX_RUNTIME: 'ric',
+          SANDBOX_RIC_DIR: dirname(RIC_INDEX),
+          AWS_LAMBDA_EXEC_WRAPPER: join(FIX, 'wrappers', 'add-require'),
+        },
+      });
+      live.push({ api, run });
+      const r = JSON.parse((await api.invoke({ event: {} })).body);
+      expect(r.preloaded).toBe(true);
+      expect(r.execArgv).toContain('--expose-gc');
+    } finally {
+      removeDir(runtimeDir);
+    }
   });
 });
 

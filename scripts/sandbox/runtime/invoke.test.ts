@@ -78,6 +78,11 @@ describe.each(runtimes)('invoke loop on Node $major', ({ major, node }) => {
     expect(s.run.child.exitCode).toBeNull();
   });
 
+  test('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=true leaves globalThis.awslambda undefined', async () => {
+    const s = await cjs('index.handler', { AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: 'true' });
+    expect(JSON.parse((await s.api.invoke({ event: {} })).body).awslambda).toBe('undefined');
+  });
+
   test('a thrown error is posted with the error-type header and the process lives on', async () => {
     const s = await cjs('index.throws');
     const posted = await s.api.invoke({ event: {} });
