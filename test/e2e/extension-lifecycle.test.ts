@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { availableRuntimes } from '../../scripts/lib/runtimes';
 import type { EnvironmentReport, FunctionEnvironment } from '../../scripts/sandbox/emulator';
 import { agentLayer } from './helpers/agent-sandbox';
-import { testEnvironment } from './helpers/sandbox';
+import { FUNCTIONS, testEnvironment } from './helpers/sandbox';
 
 jest.setTimeout(60_000);
 
@@ -200,6 +200,25 @@ describe('findings channel with a test client standing in for the agent', () => 
     expect(silent.map((f) => f.requestId)).toEqual([ids[2]]);
     expect(report.extensions.find((e) => e.name === 'sentinel')?.exitCode).toBe(0);
   });
+});
+
+test('with the real agent attached through the exec wrapper: connected, heartbeats on every invocation, no findings', async () => {
+  const layer = agentLayer();
+  try {
+    const env = await testEnvironment({ layerDir: layer.dir, codeDir: join(FUNCTIONS, 'echo'), env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper', SENTINEL_RESPONSE: 'off' } });
+    for (let i = 0; i < 3; i++) expect((await env.invoke({ i })).statusCode).toBe(200);
+    await env.settled();
+    const r = await env.shutdown();
+    await env.dispose();
+    const recs = sentinelRecords(r);
+    expect(recs.find((x) => x.evt === 'channel' && x.state === 'connected')).toMatchObject({ agent: { attach: 'wrapper' } });
+    expect(recs.find((x) => x.evt === 'lifecycle' && x.state === 'ready')).toMatchObject({ expectAgent: true });
+    expect(byEvt(recs, 'selfcheck')[0]?.selfcheck).toMatchObject({ wrapperIsOurs: true });
+    expect(byEvt(recs, 'invocation')).toHaveLength(3);
+    expect(r.findings).toEqual([]);
+  } finally {
+    layer.cleanup();
+  }
 });
 
 describe('configuration and attachment', () => {
