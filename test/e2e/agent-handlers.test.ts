@@ -4,7 +4,8 @@
  * sandbox's runtime answers the same with the exec wrapper as without it, on Node 20, 22 and 24 (RIC 3.x and 4.x
  * rules, including Node 24's rejection of callback handlers).
  */
-import { rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableRuntimes } from '../../scripts/lib/runtimes';
 import type { FunctionEnvironment } from '../../scripts/sandbox/emulator';
@@ -38,7 +39,7 @@ async function outcome(node: string, handler: string, layerDir?: string): Promis
   let env: FunctionEnvironment | undefined;
   try {
     env = await testEnvironment({
-      codeDir: join(FIXTURES, 'agent', 'handlers'),
+      codeDir,
       handler,
       node,
       layerDir,
@@ -56,6 +57,16 @@ async function outcome(node: string, handler: string, layerDir?: string): Promis
     await env?.dispose().catch(() => {});
   }
 }
+
+// The fixtures plus a module with a syntax error (written here: a broken file in the repo would break linting).
+let codeDir: string;
+beforeAll(() => {
+  codeDir = mkdtempSync(join(tmpdir(), 'sentinel-handlers-'));
+  cpSync(join(FIXTURES, 'agent', 'handlers'), codeDir, { recursive: true });
+  mkdirSync(join(codeDir, 'broken'));
+  writeFileSync(join(codeDir, 'broken', 'syntax.js'), 'exports.handler = async (event) => {\n');
+});
+afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
 
 describe.each(availableRuntimes())('shim handler loading on Node $major', ({ node }) => {
   let layer: { dir: string; cleanup: () => void };
