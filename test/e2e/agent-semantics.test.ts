@@ -5,6 +5,8 @@
  * length, promisify) must be equal.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { availableRuntimes } from '../../scripts/lib/runtimes';
@@ -44,6 +46,44 @@ describe.each(availableRuntimes())('agent semantics on Node $major', ({ node }) 
     expect(Object.keys(hooked).sort()).toEqual(Object.keys(plain).sort());
     // The forked Node child inherits NODE_OPTIONS-like preloads but the agent stays dormant there.
     expect(hooked.fork).toEqual({ args: ['arg1'], agent: false });
+  });
+
+  it('block mode fails each API in its own convention and the operation never runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-block-'));
+    try {
+      const { stdout } = await run(node, ['-r', agent, join(fixtures, 'block-probe.cjs')], {
+        env: {
+          ...baseEnv,
+          SENTINEL_MODE: 'block',
+          SENTINEL_EXEC_ALLOW: '',
+          PROBE_DIR: dir,
+          PROBE_CODE: 'return 1; })(); (() => {',
+        },
+        timeout: 30000,
+      });
+      const blocked = 'SentinelBlockedError|ERR_SENTINEL_BLOCKED|true';
+      expect(JSON.parse(stdout)).toEqual({
+        execSync: blocked,
+        execFileSync: blocked,
+        spawnSync: `${blocked}|status=null`,
+        exec: `${blocked}|["",""]`,
+        execFile: blocked,
+        execFileChild: true,
+        execPromisified: blocked,
+        spawn: [`error:${blocked}`, 'close'],
+        readFileSync: blocked,
+        readFile: blocked,
+        promisesReadFile: blocked,
+        readStream: blocked,
+        httpGet: blocked,
+        fetch: blocked,
+        netConnect: blocked,
+        Function: blocked,
+        ran: false,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ESM importers see the hooked builtins', async () => {

@@ -1,0 +1,166 @@
+import type { AgentMessage } from '../../../protocol/channel';
+import { parseConfig } from '../../../protocol/config';
+import type { Finding } from '../../../protocol/finding';
+import { Invocation } from '../context/invocation';
+import type { Verdict } from '../detectors/types';
+import { Agent } from './agent';
+
+const roots = { taskRoot: '/var/task', runtimeDir: '/var/runtime', layerRoot: '/opt', tmpDirs: ['/tmp'] };
+const verdict: Verdict = {
+  category: 'command_injection',
+  kind: 'shell_metachar',
+  severity: 'critical',
+  confidence: 'high',
+  title: 'bad',
+};
+
+function agentWith(env: Record<string, string> = {}): {
+  agent: Agent;
+  sent: AgentMessage[];
+  findings: () => Finding[];
+} {
+  const agent = new Agent(parseConfig(env).config, roots, env);
+  const sent: AgentMessage[] = [];
+  agent.setSender((m) => sent.push(m));
+  return { agent, sent, findings: () => sent.flatMap((m) => (m.t === 'finding' ? [m.finding] : [])) };
+}
+
+describe('Agent.check', () => {
+  it('reports verdicts with phase, request id, attribution, and does not block in monitor mode', () => {
+    const { agent, findings } = agentWith();
+    const inv = new Invocation('req-1', { cmd: 'x; id' });
+    const err = agent.context.run(inv, () =>
+      agent.check(
+        'child_process.exec',
+        () => ['echo x; id'],
+        () => verdict,
+      ),
+    );
+    expect(err).toBeUndefined();
+    expect(findings()).toHaveLength(1);
+    expect(findings()[0]).toMatchObject({
+      category: 'command_injection',
+      sink: 'child_process.exec',
+      phase: 'invoke',
+      requestId: 'req-1',
+      blocked: false,
+      args: ['echo x; id'],
+    });
+    // Frames under in-process-agent/ count as the agent's own, so the first "user" frame is jest's: the finding
+    // names its npm package and file:line.
+    expect(findings()[0]).toMatchObject({
+      package: 'jest-circus',
+      location: expect.stringMatching(/jest-circus\/build\/\w+\.js:\d+$/),
+    });
+  });
+
+  it('blocks per category with an error naming Sentinel, the category and the request', () => {
+    const { agent, findings } = agentWith({ SENTINEL_BLOCK: 'command_injection' });
+    const err = agent.context.run(new Invocation('req-2', {}), () =>
+      agent.check(
+        'child_process.exec',
+        () => [],
+        () => verdict,
+      ),
+    );
+    expect(err).toMatchObject({
+      name: 'SentinelBlockedError',
+      code: 'ERR_SENTINEL_BLOCKED',
+      message: '[Sentinel] blocked command_injection (request req-2)',
+    });
+    expect(findings()[0].blocked).toBe(true);
+    const allowed = agentWith({ SENTINEL_MODE: 'block', SENTINEL_ALLOW: 'command_injection' });
+    expect(
+      allowed.agent.check(
+        'x',
+        () => [],
+        () => verdict,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('fails open: a throwing detector is counted and reported once as agent/internal_error', () => {
+    const { agent, findings } = agentWith({ SENTINEL_MODE: 'block' });
+    const boom = () => {
+      throw new Error('detector exploded');
+    };
+    expect(agent.check('fs.readFileSync', () => [], boom)).toBeUndefined();
+    expect(agent.check('fs.readFileSync', () => [], boom)).toBeUndefined();
+    expect(agent.internalErrors).toBe(2);
+    expect(findings()).toEqual([
+      expect.objectContaining({
+        category: 'agent',
+        kind: 'internal_error',
+        details: expect.objectContaining({ error: 'Error: detector exploded' }),
+      }),
+    ]);
+  });
+
+  it('input extraction failures are internal errors too, and the check still runs', () => {
+    const { agent, findings } = agentWith();
+    const inv = new Invocation('req-3', {});
+    jest.spyOn(inv, 'inputs').mockImplementation((onError) => {
+      onError?.(new Error('extract failed'));
+      return [];
+    });
+    agent.context.run(inv, () =>
+      agent.check(
+        'x',
+        () => [],
+        () => verdict,
+      ),
+    );
+    expect(
+      findings()
+        .map((f) => f.category)
+        .sort(),
+    ).toEqual(['agent', 'command_injection']);
+  });
+
+  it('deduplicates per invocation and bounds the findings of one invocation', () => {
+    const { agent, findings } = agentWith();
+    const inv = new Invocation('req-4', {});
+    agent.context.run(inv, () => {
+      for (let i = 0; i < 3; i++)
+        agent.check(
+          'x',
+          () => [],
+          () => verdict,
+        );
+      for (let i = 0; i < 100; i++)
+        agent.check(
+          'x',
+          () => [],
+          () => ({ ...verdict, title: `t${i}` }),
+        );
+    });
+    expect(findings()).toHaveLength(64);
+    expect(agent.droppedFindings).toBe(100 + 1 - 64);
+  });
+
+  it('reports code run from a string that reaches a sink (eval_origin)', () => {
+    const { agent, findings } = agentWith();
+    // biome-ignore lint/security/noGlobalEval: the behaviour under test
+    eval("agent.check('child_process.spawn', () => [], () => undefined, { evalOrigin: true })");
+    expect(findings()).toEqual([
+      expect.objectContaining({ category: 'code_injection', kind: 'eval_origin', phase: 'init' }),
+    ]);
+  });
+
+  it('nested hooked calls inside a check pass straight through (guard)', () => {
+    const { agent, findings } = agentWith();
+    agent.check(
+      'outer',
+      () => [],
+      () => {
+        agent.check(
+          'inner',
+          () => [],
+          () => verdict,
+        );
+        return undefined;
+      },
+    );
+    expect(findings()).toEqual([]);
+  });
+});
