@@ -123,7 +123,7 @@ describe('sandbox failure handling', () => {
     const shellShutdown = readRecords(env.tmpDir, 'shell-recorder').find(
       (x) => x.kind === 'event' && (x.event as { eventType: string }).eventType === 'SHUTDOWN',
     );
-    const deadline = (shellShutdown?.event as { deadlineMs: number }).deadlineMs;
+    const deadline = (shellShutdown?.event as { deadlineMs?: number } | undefined)?.deadlineMs ?? 0;
     expect(deadline).toBeGreaterThan(t0 + 1_500);
     expect(deadline).toBeLessThanOrEqual(t0 + 2_100);
   });

@@ -118,21 +118,23 @@ describe('sandbox telemetry delivery', () => {
     expect(batch.find((e) => e.type === 'platform.start')?.record).toMatchObject({ requestId: r.requestId });
   });
 
-  test('a slow listener gets platform.logsDropped (one batch in flight)', async () => {
+  test('a slow listener: records beyond 2 × maxBytes buffered during a delivery → platform.logsDropped', async () => {
     const layer = layerWith(NODE);
     const env = await envWith({
       layerDir: layer.dir,
       env: {
+        [recorderVar('TYPES', NODE)]: 'platform,function',
         [recorderVar('MODE', NODE)]: 'slow-listener',
-        [recorderVar('SLOW_MS', NODE)]: '300',
+        [recorderVar('SLOW_MS', NODE)]: '400',
         [recorderVar('BUFFERING', NODE)]: '{"maxItems":1000,"maxBytes":262144,"timeoutMs":25}',
       },
     });
-    await env.invoke({ do: 'trickle', lines: 25, every: 30 });
+    // 8 × 200 kB at once: two go out (≥ maxBytes), two more fit the 2 × 256 KiB buffer, the rest is dropped
+    await env.invoke({ do: 'wide', lines: 8, width: 200_000 });
     await env.settled();
     const dropped = await waitFor(
       () => receivedTelemetry(env.tmpDir, NODE).events.find((e) => e.type === 'platform.logsDropped'),
-      5_000,
+      8_000,
       'platform.logsDropped',
     );
     expect(dropped.record).toEqual({
@@ -144,6 +146,33 @@ describe('sandbox telemetry delivery', () => {
     const sub = env.report().telemetry.find((t) => t.name === NODE);
     expect(sub?.droppedRecords).toBeGreaterThan(0);
     expect(env.report().platformEvents.some((e) => e.type === 'platform.logsDropped')).toBe(true);
+  });
+
+  test('a listener slower than timeoutMs but within the buffer loses nothing', async () => {
+    const layer = layerWith(NODE);
+    const env = await envWith({
+      layerDir: layer.dir,
+      env: {
+        [recorderVar('TYPES', NODE)]: 'function',
+        [recorderVar('MODE', NODE)]: 'slow-listener',
+        [recorderVar('SLOW_MS', NODE)]: '100',
+        [recorderVar('BUFFERING', NODE)]: '{"maxItems":1000,"maxBytes":262144,"timeoutMs":25}',
+      },
+    });
+    await env.invoke({ do: 'trickle', lines: 20, every: 20 });
+    await env.settled();
+    const lines = await waitFor(
+      () => {
+        const got = functionLines(receivedTelemetry(env.tmpDir, NODE).events, 'trickle');
+        return got.length >= 20 && got;
+      },
+      8_000,
+      '20 trickle lines',
+    );
+    expect(lines.map((e) => String(e.record).split('\t').pop())).toEqual(
+      Array.from({ length: 20 }, (_, i) => `trickle ${i}`),
+    );
+    expect(env.report().telemetry.find((t) => t.name === NODE)?.droppedRecords).toBe(0);
   });
 
   test('init events before a subscription are replayed; extension logs arrive as records', async () => {

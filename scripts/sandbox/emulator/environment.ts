@@ -34,7 +34,7 @@ import {
 } from './report';
 import type { HostAnswer, RuntimeApiHost, RuntimeErrorReport } from './runtime-api';
 import { type ApiServer, startApiServer } from './server';
-import { deferred, StateSignal, sleep } from './signal';
+import { deferred, StateSignal, withTimeout } from './signal';
 import { TelemetryHub } from './telemetry/hub';
 import { validateSubscription } from './telemetry/subscription';
 
@@ -660,7 +660,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
         // SIGTERM only when extensions are registered; the runtime gets its share of the budget, then SIGKILL.
         const share = hasExternal ? this.opts.runtimeShutdownShareMs : RUNTIME_SHUTDOWN_SHARE_INTERNAL_MS;
         runtime.signal('SIGTERM');
-        await Promise.race([runtime.exited, sleep(Math.min(share, budget))]);
+        await withTimeout(runtime.exited, Math.min(share, budget));
         runtime.kill();
       }
     }
@@ -690,7 +690,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
       (p): p is ManagedProcess => p !== undefined,
     );
     // Give killed processes a moment to be reaped and their pipes to deliver the last lines.
-    await Promise.race([Promise.all(processes.map((p) => Promise.all([p.exited, p.closed]))), sleep(500)]);
+    await withTimeout(Promise.all(processes.map((p) => Promise.all([p.exited, p.closed]))), 500);
     this.lastExtensions = this.currentExtensions();
     this.shutdowns.push({
       reason,

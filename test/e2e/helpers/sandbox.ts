@@ -71,7 +71,14 @@ export function readRecords(tmpDir: string, extension: string): RecorderLine[] {
   return readFileSync(f, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as RecorderLine);
+    .flatMap((l) => {
+      // The recorder may be in the middle of appending a large line: skip what does not parse yet.
+      try {
+        return [JSON.parse(l) as RecorderLine];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Telemetry events a recorder received, in arrival order, and the batches they came in. */

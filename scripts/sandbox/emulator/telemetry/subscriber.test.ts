@@ -60,23 +60,42 @@ describe('Subscriber', () => {
     expect(l.batches.map((b) => b.map((e) => e.record))).toEqual([['line 0', 'line 1', 'line 2'], ['line 3']]);
   });
 
-  test('a batch completed while one is in flight is dropped and reported as platform.logsDropped', async () => {
+  test('while a batch is in flight the buffer fills up to 2 × maxItems; the excess is dropped and reported', async () => {
     const l = await listener(150);
     servers.push(l.server);
     const dropped: TelemetryEvent[] = [];
-    const sub = new Subscriber('x', config(l.port, { maxItems: 2, maxBytes: 1e6, timeoutMs: 1000 }), 'Text', (e) =>
+    const sub = new Subscriber('x', config(l.port, { maxItems: 2, maxBytes: 1e6, timeoutMs: 30 }), 'Text', (e) =>
       dropped.push(e),
     );
-    for (let i = 0; i < 4; i++) sub.push(fnLine(i)); // batch 1 in flight, batch 2 dropped
+    for (let i = 0; i < 7; i++) sub.push(fnLine(i)); // 0,1 in flight; 2..5 buffered (cap 4); 6 dropped
     await until(() => dropped.length > 0);
     expect(dropped[0].record).toMatchObject({
-      droppedRecords: 2,
+      droppedRecords: 1,
       reason: expect.stringMatching(/slower than the logs production rate/),
     });
-    await until(() => sub.report().batches >= 2);
+    await until(() => sub.report().events.length >= 7);
     sub.stop();
-    expect(l.batches[1].map((e) => e.type)).toEqual(['platform.logsDropped']);
-    expect(sub.report()).toMatchObject({ droppedRecords: 2, batchSizes: [2, 1] });
+    const delivered = l.batches.flat().map((e) => (e.type === 'function' ? e.record : e.type));
+    expect(delivered).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'platform.logsDropped']);
+    expect(l.batches.every((b) => b.length <= 2)).toBe(true);
+    expect(sub.report()).toMatchObject({ droppedRecords: 1 });
+  });
+
+  test('a listener slower than timeoutMs loses nothing while the buffer has room', async () => {
+    const l = await listener(60);
+    servers.push(l.server);
+    const dropped: TelemetryEvent[] = [];
+    const sub = new Subscriber('x', config(l.port, { maxItems: 100, maxBytes: 1e6, timeoutMs: 5 }), 'Text', (e) =>
+      dropped.push(e),
+    );
+    for (let i = 0; i < 20; i++) {
+      sub.push(fnLine(i));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await until(() => sub.report().events.length >= 20);
+    sub.stop();
+    expect(dropped).toEqual([]);
+    expect(l.batches.flat().map((e) => e.record)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}`));
   });
 
   test('a failing listener: the batch is dropped with the error as reason', async () => {

@@ -1,7 +1,8 @@
 /**
  * One Telemetry API subscriber: its own buffer, batches cut at maxItems / maxBytes / timeoutMs, at most one batch in
- * flight. A batch completed while the previous one is still being delivered, or whose delivery fails, is dropped and
- * reported to the subscriber as `platform.logsDropped` (model: RIE managed-instances relay, lambda-platform.md §3.2).
+ * flight. While a batch is being delivered the buffer keeps filling up to 2 × maxItems / 2 × maxBytes (the docs say
+ * to expect bodies up to 2 × maxBytes); records beyond that, and batches whose delivery fails, are dropped and
+ * reported to the subscriber as `platform.logsDropped` (lambda-platform.md §3.2).
  */
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -30,9 +31,11 @@ export interface SubscriberSummary {
 }
 
 export class Subscriber {
-  private batch: TelemetryEvent[] = [];
-  private batchBytes = 0;
+  private buffer: { ev: TelemetryEvent; bytes: number }[] = [];
+  private bufferBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** timeoutMs elapsed (or a flush was asked for): the next pump sends even a partial batch. */
+  private due = false;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
   private drop = { records: 0, bytes: 0, reason: '' };
@@ -72,30 +75,53 @@ export class Subscriber {
     this.append(renderEvent(ev, this.config.schemaVersion, this.logFormat));
   }
 
-  private append(ev: TelemetryEvent): void {
-    this.batch.push(ev);
-    this.batchBytes += Buffer.byteLength(JSON.stringify(ev));
+  private append(ev: TelemetryEvent, bypassCap = false): void {
+    const bytes = Buffer.byteLength(JSON.stringify(ev));
     const { maxItems, maxBytes, timeoutMs } = this.config.buffering;
-    if (this.batch.length >= maxItems || this.batchBytes >= maxBytes) this.cut();
-    else if (!this.timer) this.timer = setTimeout(() => this.cut(), timeoutMs);
+    if (!bypassCap && (this.buffer.length >= 2 * maxItems || this.bufferBytes + bytes > 2 * maxBytes)) {
+      this.recordDrop(1, bytes, LOGS_DROPPED_SLOW_REASON);
+      return;
+    }
+    this.buffer.push({ ev, bytes });
+    this.bufferBytes += bytes;
+    if (!this.timer && !this.due) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.due = true;
+        this.pump();
+      }, timeoutMs);
+    }
+    this.pump();
   }
 
-  /** Closes the current batch: deliver it, or drop it when the previous one is still in flight. */
-  private cut(): void {
+  /** Sends the next batch when none is in flight and the buffer is full or due. */
+  private pump(): void {
+    if (this.inFlight || this.stopped || this.buffer.length === 0) return;
+    const { maxItems, maxBytes, timeoutMs } = this.config.buffering;
+    if (!this.due && this.buffer.length < maxItems && this.bufferBytes < maxBytes) return;
+    const batch: TelemetryEvent[] = [];
+    let bytes = 0;
+    while (this.buffer.length > 0 && batch.length < maxItems && bytes < maxBytes) {
+      const next = this.buffer.shift() as { ev: TelemetryEvent; bytes: number };
+      batch.push(next.ev);
+      bytes += next.bytes;
+    }
+    this.bufferBytes -= bytes;
+    this.due = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.batch.length === 0 || this.stopped) return;
-    const batch = this.batch;
-    const bytes = this.batchBytes;
-    this.batch = [];
-    this.batchBytes = 0;
-    if (this.inFlight) {
-      this.recordDrop(batch.length, bytes, LOGS_DROPPED_SLOW_REASON);
-      return;
+    if (this.buffer.length > 0) {
+      // What stays buffered starts a new batch now.
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.due = true;
+        this.pump();
+      }, timeoutMs);
     }
     this.inFlight = this.deliver(batch, bytes).finally(() => {
       this.inFlight = undefined;
       this.reportDrops();
+      this.pump();
     });
   }
 
@@ -130,7 +156,7 @@ export class Subscriber {
     };
     this.drop = { records: 0, bytes: 0, reason: '' };
     this.onDropped(ev);
-    if (this.config.types.includes('platform')) this.append(ev);
+    if (this.config.types.includes('platform')) this.append(ev, true);
   }
 
   private post(batch: TelemetryEvent[]): Promise<void> {
@@ -190,7 +216,8 @@ export class Subscriber {
 
   /** Sends what is buffered now (the platform flushes when an input stream closes, e.g. at shutdown). */
   flush(): void {
-    this.cut();
+    this.due = true;
+    this.pump();
   }
 
   /** Waits for the batch in flight (if any). */
