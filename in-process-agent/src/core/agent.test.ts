@@ -140,8 +140,12 @@ describe('Agent.check', () => {
 
   it('reports code run from a string that reaches a sink (eval_origin)', () => {
     const { agent, findings } = agentWith();
+    Object.assign(globalThis, { sentinelTestAgent: agent });
     // biome-ignore lint/security/noGlobalEval: the behaviour under test
-    eval("agent.check('child_process.spawn', () => [], () => undefined, { evalOrigin: true })");
+    (0, eval)(
+      "globalThis.sentinelTestAgent.check('child_process.spawn', () => [], () => undefined, { evalOrigin: true })",
+    );
+    Reflect.deleteProperty(globalThis, 'sentinelTestAgent');
     expect(findings()).toEqual([
       expect.objectContaining({ category: 'code_injection', kind: 'eval_origin', phase: 'init' }),
     ]);
