@@ -141,8 +141,8 @@ describe('Agent.check', () => {
   it('reports code run from a string that reaches a sink (eval_origin)', () => {
     const { agent, findings } = agentWith();
     Object.assign(globalThis, { sentinelTestAgent: agent });
-    const indirectEval = eval;
     // biome-ignore lint/security/noGlobalEval: the behaviour under test
+    const indirectEval = eval;
     indirectEval(
       "globalThis.sentinelTestAgent.check('child_process.spawn', () => [], () => undefined, { evalOrigin: true })",
     );
