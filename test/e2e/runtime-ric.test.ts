@@ -29,7 +29,13 @@ const describeRic = ricInstalled && majors.length > 0 ? describe.each(majors) : 
 type Flavour = 'ric' | 'ours';
 const live: Started[] = [];
 
-async function start(flavour: Flavour, major: RuntimeMajor, root: string, handler: string): Promise<Started> {
+async function start(
+  flavour: Flavour,
+  major: RuntimeMajor,
+  root: string,
+  handler: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Started> {
   const api = new FakeRuntimeApi();
   const runtimeApi = await api.start();
   const run = startRuntime({
@@ -38,7 +44,7 @@ async function start(flavour: Flavour, major: RuntimeMajor, root: string, handle
     runtimeApi,
     taskRoot: join(FIX, root),
     handler,
-    env: flavour === 'ric' ? { SANDBOX_RUNTIME: 'ric' } : {},
+    env: flavour === 'ric' ? { SANDBOX_RUNTIME: 'ric', ...extraEnv } : extraEnv,
   });
   const s = { api, run };
   live.push(s);
@@ -134,18 +140,39 @@ describeCompare('our nodejs24.x runtime matches aws-lambda-ric on Node 24', () =
     expect(ours).toEqual(ric);
   });
 
-  test('console records have the same shape', async () => {
-    // Timestamps differ; error stacks differ below the first frame (runtime internals).
-    const normalise = (lines: string[]) =>
-      lines.map((l) => l.replace(/^\S+\t/, 'TIME\t').replace(/\r {4}at [\s\S]*$/, '\r    at ...'));
+  // Timestamps differ; error stacks differ below the first frame (runtime internals).
+  // The runtime's own module (aws-lambda-ric's index.mjs, our bootstrap.mjs) appears in require stacks and frames.
+  const normaliseText = (l: string) =>
+    l
+      .replace(/^\S+\t/, 'TIME\t')
+      .replace(/\r {4}at [\s\S]*$/, '\r    at ...')
+      .replace(/- \/[^"\\]*\/(?:index|bootstrap)\.mjs/g, '- RUNTIME')
+      .replace(/," {4}at [^"]*"/g, '');
+  const normaliseJson = (l: string) => {
+    const r = JSON.parse(l);
+    r.timestamp = 'TIME';
+    for (const holder of [r, r.message]) {
+      if (holder && Array.isArray(holder.stackTrace)) holder.stackTrace = holder.stackTrace.slice(0, 1);
+    }
+    if (typeof r.message === 'string') r.message = normaliseText(`T\t${r.message}`);
+    return JSON.stringify(r);
+  };
+
+  test.each([
+    ['text', 'cjs', 'index.logs', {}],
+    ['JSON', 'cjs', 'index.logs', { AWS_LAMBDA_LOG_FORMAT: 'JSON' }],
+    ['JSON, level WARN', 'cjs', 'index.logs', { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'WARN' }],
+    ['text, init error', 'cjs', 'missing.handler', {}],
+  ])('console records have the same shape: %s', async (_name, root, handler, env: Record<string, string>) => {
     const records: string[][] = [];
     for (const flavour of ['ric', 'ours'] as const) {
-      const s = await start(flavour, 24, 'cjs', 'index.logs');
-      expect(await initOutcome(s)).toBe('ready');
-      await s.api.invoke({ event: {}, requestId: 'same-id' });
-      records.push(normalise(s.run.lines()));
+      const s = await start(flavour, 24, root, handler, env);
+      if ((await initOutcome(s)) === 'ready') await s.api.invoke({ event: {}, requestId: 'same-id' });
+      else await s.run.exited;
+      const normalise = env.AWS_LAMBDA_LOG_FORMAT === 'JSON' ? normaliseJson : normaliseText;
+      records.push(s.run.lines().map(normalise));
     }
     expect(records[1]).toEqual(records[0]);
-    expect(records[0]).toHaveLength(6);
+    expect(records[0]!.length).toBeGreaterThan(0);
   });
 });

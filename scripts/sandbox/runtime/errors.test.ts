@@ -1,4 +1,11 @@
-import { HandlerNotFound, ImportModuleError, toFormatted, toRapidResponse, UnhandledPromiseRejection } from './errors';
+import {
+  HandlerNotFound,
+  ImportModuleError,
+  toFormatted,
+  toRapidResponse,
+  UnhandledPromiseRejection,
+  withOwnRuntimeName,
+} from './errors';
 import { serializeResponse, xrayErrorCause } from './wire-format';
 
 describe('toRapidResponse (the /error body)', () => {
@@ -39,6 +46,12 @@ describe('toFormatted (the text-log form)', () => {
     expect(parsed).not.toHaveProperty('name');
     expect(parsed.stack[0]).toBe('Runtime.HandlerNotFound: index.x is not a function');
   });
+});
+
+test('withOwnRuntimeName makes the Runtime.* name an own field (RIC 4.x log shape), other errors untouched', () => {
+  const logged = JSON.parse(toFormatted(withOwnRuntimeName(new HandlerNotFound('x'))).slice(1));
+  expect(Object.keys(logged).slice(0, 3)).toEqual(['errorType', 'errorMessage', 'name']);
+  expect(JSON.parse(toFormatted(withOwnRuntimeName(new Error('y'))).slice(1))).not.toHaveProperty('name');
 });
 
 describe('wire format', () => {

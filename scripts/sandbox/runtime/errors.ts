@@ -126,3 +126,14 @@ export function toFormatted(error: unknown): string {
     return '\t' + JSON.stringify(toRapidResponse(error));
   }
 }
+
+/**
+ * RIC 4.x assigns `name` in its error constructors, so for its Runtime.* errors `name` is an own enumerable field
+ * and shows up in the logged JSON (RIC 3.x keeps it on the prototype). Applied before RIC 4.x logs an error.
+ */
+export function withOwnRuntimeName(error: unknown): unknown {
+  if (error instanceof Error && error.name.startsWith('Runtime.') && !Object.hasOwn(error, 'name')) {
+    Object.defineProperty(error, 'name', { value: error.name, enumerable: true, writable: true, configurable: true });
+  }
+  return error;
+}

@@ -4,7 +4,7 @@
  * a plain `await handler(event, context)` loop, no `beforeExit` waiting.
  */
 import { buildContext, forwardTraceId, INVOKE_HEADERS, normalizeHeaders } from './context';
-import { CallbackHandlerDeprecated, PlatformError, toRapidResponse } from './errors';
+import { CallbackHandlerDeprecated, PlatformError, toRapidResponse, withOwnRuntimeName } from './errors';
 import { globalAwsLambdaDisabled, installAwsLambdaGlobal } from './globals';
 import { type HandlerMetadata, handlerMetadata, loadHandler, type UserHandler } from './handler-loader';
 import { patchConsole, type StructuredConsole } from './log-patch';
@@ -72,7 +72,7 @@ class Ric4Loop {
       await this.client.postResponse(requestId, serializeResponse(result, 'ric4'));
     } catch (err) {
       await nextTick();
-      this.structured.logError('Invoke Error', err);
+      this.structured.logError('Invoke Error', withOwnRuntimeName(err));
       await this.client.postError(requestId, toRapidResponse(err), xrayErrorCause(err));
     }
   }
@@ -82,7 +82,7 @@ class Ric4Loop {
     const error = await runStreamingHandler(open, (stream) => this.handler(event, stream, context));
     if (error !== undefined) {
       await nextTick();
-      this.structured.logError('Invoke Error', error);
+      this.structured.logError('Invoke Error', withOwnRuntimeName(error));
       await open.fail(error);
     }
   }
@@ -109,7 +109,7 @@ export async function runRic4(env: NodeJS.ProcessEnv): Promise<void> {
     rejectCallbackHandler(metadata, env);
     loop = new Ric4Loop(client, handler, metadata, structured, scope);
   } catch (error) {
-    structured.logError('Init Error', error);
+    structured.logError('Init Error', withOwnRuntimeName(error));
     await client.postInitError(toRapidResponse(error));
     throw error;
   }
