@@ -103,7 +103,7 @@ export async function runExtension(o: RunOptions): Promise<number> {
       }),
     );
   };
-  const summaries = new Set<string>();
+  const summaries = new BoundedSet<string>(256);
   const aggregator = new TelemetryAggregator(
     {
       onRuntimeDone: (id) => {
