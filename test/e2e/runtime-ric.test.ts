@@ -140,6 +140,29 @@ describeCompare('our nodejs24.x runtime matches aws-lambda-ric on Node 24', () =
     expect(ours).toEqual(ric);
   });
 
+  test.each([
+    ['streamed response', 'index.handler'],
+    ['streamed response that fails midway', 'index.fails'],
+  ])('%s: same headers, body and error trailers', async (_name, handler) => {
+    const seen: unknown[] = [];
+    for (const flavour of ['ric', 'ours'] as const) {
+      const s = await start(flavour, 24, 'streaming', handler);
+      expect(await initOutcome(s)).toBe('ready');
+      const posted = await s.api.invoke({ event: {} });
+      const errorBody = posted.trailers['lambda-runtime-function-error-body'];
+      const decoded = errorBody ? JSON.parse(Buffer.from(errorBody, 'base64').toString()) : undefined;
+      seen.push({
+        kind: posted.kind,
+        mode: posted.headers['lambda-runtime-function-response-mode'],
+        contentType: posted.headers['content-type'],
+        body: posted.body,
+        errorType: posted.trailers['lambda-runtime-function-error-type'],
+        error: decoded && { errorType: decoded.errorType, errorMessage: decoded.errorMessage },
+      });
+    }
+    expect(seen[1]).toEqual(seen[0]);
+  });
+
   // Timestamps differ; error stacks differ below the first frame (runtime internals).
   // The runtime's own module (aws-lambda-ric's index.mjs, our bootstrap.mjs) appears in require stacks and frames.
   const normaliseText = (l: string) =>
