@@ -33,6 +33,7 @@ import {
   type ShutdownRecord,
 } from './report';
 import type { HostAnswer, RuntimeApiHost, RuntimeErrorReport } from './runtime-api';
+import { type Invocation, invalidState, type Outcome, RuntimeChannel } from './runtime-channel';
 import { type ApiServer, startApiServer } from './server';
 import { deferred, StateSignal, withTimeout } from './signal';
 import { TelemetryHub } from './telemetry/hub';
@@ -44,26 +45,6 @@ type ShutdownReason = 'spindown' | 'timeout' | 'failure';
 interface Fatal {
   errorType: string;
   errorMessage: string;
-}
-
-type Outcome =
-  | { kind: 'response'; body: Buffer; contentType: string; receivedAt: number; answeredAt: number }
-  | { kind: 'error'; errorType: string; body: Record<string, unknown>; receivedAt: number; answeredAt: number };
-
-interface Invocation {
-  requestId: string;
-  payload: Buffer;
-  deadlineMs: number;
-  traceId?: string;
-  clientContext?: string;
-  cognitoIdentity?: string;
-  startedAt: number;
-  startedIso: string;
-  outcome?: Outcome;
-  /** The oversized response was refused with 413; a following /error for the same id is accepted silently. */
-  oversized: boolean;
-  /** The runtime called /next after this invocation. */
-  runtimeReturned: boolean;
 }
 
 export interface InvokeOptions {
@@ -86,10 +67,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
   private readonly agents = new AgentRegistry();
   private launched = new Map<string, LaunchedExtension>();
   private runtime: ManagedProcess | undefined;
-  private runtimeWaiter: ServerResponse | undefined;
-  private runtimeNextCalls = 0;
-  private queuedInvocation: Invocation | undefined;
-  private currentInvocation: Invocation | undefined;
+  private readonly channel = new RuntimeChannel(() => this.signal.notify());
   private registrationOpen = false;
   private phase: Phase = 'uninitialized';
   private generation = 0;
@@ -230,7 +208,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
     this.reportedInitError = undefined;
     this.agents.clear();
     this.launched = new Map();
-    this.runtimeNextCalls = 0;
+    this.channel.reset();
     this.registrationOpen = true;
     this.phase = 'init';
     this.hub.beginInit();
@@ -272,7 +250,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
     // 2. runtime starts; its first /next closes registration
     if (r === 'ok') {
       this.startRuntime(runtimeEnv);
-      r = await this.signal.until(() => blocker() ?? (this.runtimeNextCalls > 0 && 'ok'), deadline);
+      r = await this.signal.until(() => blocker() ?? (this.channel.nextCalls > 0 && 'ok'), deadline);
     }
     // 3. every registered extension calls event/next
     if (r === 'ok')
@@ -376,14 +354,14 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
       env,
       cwd: this.opts.codeDir,
       onLine: (stream, line) => {
-        const requestId = this.currentInvocation?.requestId;
+        const requestId = this.channel.current?.requestId;
         this.functionLogs.push({ time: new Date().toISOString(), stream, line, ...(requestId ? { requestId } : {}) });
         this.hub.log('function', line, requestId);
       },
       onExit: (exit) => {
         if (generation === this.generation && this.phase !== 'shutdown' && this.phase !== 'closed') {
           const how = exit.spawnError ?? (exit.signal ? `signal: ${exit.signal}` : `exit status ${exit.code}`);
-          const rid = this.currentInvocation?.requestId;
+          const rid = this.channel.current?.requestId;
           this.setFatal(
             'Runtime.ExitError',
             `${rid ? `RequestId: ${rid} ` : ''}Error: Runtime exited with error: ${how}`,
@@ -470,6 +448,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
       requestId: randomUUID(),
       payload,
       deadlineMs: Date.now() + o.timeoutMs,
+      invokedFunctionArn: this.functionArn(),
       traceId: options.traceId,
       clientContext: options.clientContext,
       cognitoIdentity: options.cognitoIdentity ? JSON.stringify(options.cognitoIdentity) : undefined,
@@ -490,7 +469,7 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
         ...tracing,
       });
     }
-    this.releaseToRuntime(inv);
+    this.channel.release(inv);
 
     let runtimeDoneSent = false;
     let status = 'success';
@@ -612,32 +591,6 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
     return `arn:aws:lambda:${o.region}:${o.accountId}:function:${o.functionName}`;
   }
 
-  private releaseToRuntime(inv: Invocation): void {
-    this.queuedInvocation = inv;
-    this.deliverQueuedInvocation();
-  }
-
-  private deliverQueuedInvocation(): void {
-    const inv = this.queuedInvocation;
-    const res = this.runtimeWaiter;
-    if (!inv || !res) return;
-    this.queuedInvocation = undefined;
-    this.runtimeWaiter = undefined;
-    this.currentInvocation = inv;
-    const headers: Record<string, string | number> = {
-      'Content-Type': 'application/json',
-      'Content-Length': inv.payload.length,
-      'Lambda-Runtime-Aws-Request-Id': inv.requestId,
-      'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
-      'Lambda-Runtime-Invoked-Function-Arn': this.functionArn(),
-    };
-    if (inv.traceId) headers['Lambda-Runtime-Trace-Id'] = inv.traceId;
-    if (inv.clientContext) headers['Lambda-Runtime-Client-Context'] = inv.clientContext;
-    if (inv.cognitoIdentity) headers['Lambda-Runtime-Cognito-Identity'] = inv.cognitoIdentity;
-    res.writeHead(200, headers);
-    res.end(inv.payload);
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
   // Shutdown / reset (§0.4, §2.5)
 
@@ -700,11 +653,8 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
     });
     this.hub.retireSubscribers();
     this.agents.clear();
-    this.runtimeWaiter?.destroy();
-    this.runtimeWaiter = undefined;
+    this.channel.reset();
     this.runtime = undefined;
-    this.queuedInvocation = undefined;
-    this.currentInvocation = undefined;
     this.phase = 'uninitialized';
   }
 
@@ -739,86 +689,25 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
   // Runtime API host
 
   runtimeNext(res: ServerResponse): void {
-    this.runtimeNextCalls += 1;
-    const inv = this.currentInvocation;
-    if (inv) {
-      inv.runtimeReturned = true;
-      if (!inv.outcome) {
-        const now = performance.now();
-        inv.outcome = {
-          kind: 'error',
-          errorType: 'Runtime.NoResponse',
-          body: { errorType: 'Runtime.NoResponse', errorMessage: 'runtime asked for the next event without answering' },
-          receivedAt: now,
-          answeredAt: now,
-        };
-      }
-      this.currentInvocation = undefined;
-    }
     // The runtime's first /next closes extension registration.
     this.registrationOpen = false;
-    this.runtimeWaiter?.destroy();
-    this.runtimeWaiter = res;
-    res.on('close', () => {
-      if (this.runtimeWaiter === res) this.runtimeWaiter = undefined;
-    });
-    this.deliverQueuedInvocation();
-    this.signal.notify();
-  }
-
-  private invocationFor(requestId: string): Invocation | HostAnswer {
-    const inv = this.currentInvocation;
-    if (!inv || inv.requestId !== requestId) {
-      return {
-        ok: false,
-        status: 400,
-        errorType: 'InvalidRequestID',
-        errorMessage: `Invalid request ID: ${requestId}`,
-      };
-    }
-    return inv;
+    this.channel.next(res);
   }
 
   runtimeResponse(requestId: string, body: Buffer, contentType: string, receivedAt: number): HostAnswer {
-    const inv = this.invocationFor(requestId);
-    if ('ok' in inv) return inv;
-    if (inv.outcome) return invalidState();
-    inv.outcome = { kind: 'response', body, contentType, receivedAt, answeredAt: performance.now() };
-    this.signal.notify();
-    return { ok: true };
+    return this.channel.respond(requestId, body, contentType, receivedAt);
   }
 
   runtimeResponseTooLarge(requestId: string, size: number): HostAnswer {
-    const inv = this.invocationFor(requestId);
-    if ('ok' in inv) return inv;
-    if (inv.outcome) return invalidState();
-    const errorMessage = `Response payload size (${size} bytes) exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`;
-    inv.oversized = true;
-    const now = performance.now();
-    inv.outcome = {
-      kind: 'error',
-      errorType: 'Function.ResponseSizeTooLarge',
-      body: { errorType: 'Function.ResponseSizeTooLarge', errorMessage },
-      receivedAt: now,
-      answeredAt: now,
-    };
-    this.signal.notify();
-    return { ok: false, status: 413, errorType: 'RequestEntityTooLarge', errorMessage };
+    return this.channel.responseTooLarge(requestId, size);
   }
 
   runtimeError(requestId: string, report: RuntimeErrorReport): HostAnswer {
-    const inv = this.invocationFor(requestId);
-    if ('ok' in inv) return inv;
-    if (inv.oversized) return { ok: true };
-    if (inv.outcome) return invalidState();
-    const now = performance.now();
-    inv.outcome = { kind: 'error', errorType: report.errorType, body: report.body, receivedAt: now, answeredAt: now };
-    this.signal.notify();
-    return { ok: true };
+    return this.channel.error(requestId, report);
   }
 
   runtimeInitError(report: RuntimeErrorReport): HostAnswer {
-    if (this.phase !== 'init' || this.runtimeNextCalls > 0) return invalidState();
+    if (this.phase !== 'init' || this.channel.nextCalls > 0) return invalidState();
     this.reportedInitError = report;
     this.signal.notify();
     return { ok: true };
@@ -935,15 +824,6 @@ export class ExecutionEnvironment implements RuntimeApiHost, ExtensionsApiHost {
 async function ioTurn(): Promise<void> {
   await new Promise<void>((r) => setImmediate(r));
   await new Promise<void>((r) => setImmediate(r));
-}
-
-function invalidState(): HostAnswer {
-  return {
-    ok: false,
-    status: 403,
-    errorType: 'InvalidStateTransition',
-    errorMessage: 'State transition is not allowed',
-  };
 }
 
 function decodeResponse(body: Buffer): unknown {
