@@ -104,6 +104,8 @@ export class ChannelServer {
     const cs = new ChannelServer(server, opts);
     server.maxConnections = MAX_CONNECTIONS;
     server.on('connection', (s) => cs.onConnection(s));
+    // Past MAX_CONNECTIONS node closes new connections itself; count them (they are refused clients too).
+    server.on('drop', () => opts.counters.inc('channel_connections_over_limit'));
     server.on('error', (e) => opts.log.error({ err: e.message }, 'findings channel server error'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
