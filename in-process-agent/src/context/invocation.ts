@@ -4,7 +4,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Phase } from '../../../protocol/finding';
-import { extractInputs, type InputString } from '../input/extract';
+import { lazy } from '../core/lazy';
+import type { InputString } from '../input/extract';
 
 export class Invocation {
   private inputCache: InputString[] | undefined;
@@ -22,7 +23,7 @@ export class Invocation {
   inputs(onError?: (e: unknown) => void): InputString[] {
     if (this.inputCache === undefined) {
       try {
-        this.inputCache = extractInputs(this.event).inputs;
+        this.inputCache = lazy().extractInputs(this.event).inputs;
       } catch (e) {
         this.inputCache = [];
         onError?.(e);

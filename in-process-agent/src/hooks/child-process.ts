@@ -6,7 +6,7 @@
  */
 import type * as cp from 'node:child_process';
 import type { Agent } from '../core/agent';
-import { detectExec, detectShellCommand } from '../detectors/index';
+import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
 import type { InputString } from '../input/extract';
 import { blockedChild, blockedSpawnSyncResult } from './fake-child';
@@ -54,10 +54,12 @@ export function launchOf(fn: string, a: readonly unknown[]): Launch | undefined 
 function detectLaunch(agent: Agent, l: Launch, inputs: InputString[]): Verdict[] {
   const out: Verdict[] = [];
   if (l.command !== undefined) {
-    const v = detectShellCommand(l.command, inputs);
+    const v = lazy().detectors.detectShellCommand(l.command, inputs);
     if (v) out.push(v);
   }
-  out.push(...detectExec(l.file, l.args, inputs, agent.config.execAllow, agent.droppedFiles, agent.roots));
+  out.push(
+    ...lazy().detectors.detectExec(l.file, l.args, inputs, agent.config.execAllow, agent.droppedFiles, agent.roots),
+  );
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 import type * as vmT from 'node:vm';
 import type { Agent } from '../core/agent';
-import { detectCode } from '../detectors/index';
+import { lazy } from '../core/lazy';
 import type { AnyFn } from './registry';
 
 function codeOf(args: readonly unknown[]): string {
@@ -21,7 +21,7 @@ export class CodeHooks {
     return this.agent.check(
       sink,
       () => [code],
-      (inputs) => detectCode(code, inputs, sink),
+      (inputs) => lazy().detectors.detectCode(code, inputs, sink),
     );
   }
 

@@ -8,7 +8,7 @@ import type * as fsT from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from '../core/agent';
-import { detectPath } from '../detectors/index';
+import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
 import { type AnyFn, disguise } from './registry';
 
@@ -115,7 +115,7 @@ export class FsHooks {
       (inputs) => {
         const out: Verdict[] = [];
         for (const [op, p] of plan) {
-          const v = detectPath(op, p, inputs, agent.roots);
+          const v = lazy().detectors.detectPath(op, p, inputs, agent.roots);
           if (v) out.push(v);
         }
         return out;

@@ -12,7 +12,7 @@ import type { Agent } from '../core/agent';
 import type { Frame } from '../context/stack';
 import { captureFrames } from '../context/stack';
 import { DEFAULT_EGRESS_ALLOW } from '../../../protocol/config';
-import { detectOutbound, detectSecretLeak, matchesEgressAllow } from '../detectors/index';
+import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
 import type { InputString } from '../input/extract';
 import type { AnyFn } from './registry';
@@ -74,7 +74,10 @@ export class NetworkHooks {
     const key = `out|${t.protocol}|${t.host}|${t.ip ?? ''}|${t.port}`;
     const cached = inv?.memo.get(key) as Verdict[] | undefined;
     if (cached) return cached;
-    const v = detectOutbound(t, inputs, { egressAllow: this.egressAllow, runtimeApi: this.runtimeApi });
+    const v = lazy().detectors.detectOutbound(t, inputs, {
+      egressAllow: this.egressAllow,
+      runtimeApi: this.runtimeApi,
+    });
     if (inv && inv.memo.size < 256) inv.memo.set(key, v);
     return v;
   }
@@ -85,9 +88,9 @@ export class NetworkHooks {
    */
   private leak(data: string, host?: string): Verdict | undefined {
     if (this.agent.secrets.length === 0 || !data) return undefined;
-    const toAws = host !== undefined && matchesEgressAllow(host, undefined, this.awsEndpoints);
+    const toAws = host !== undefined && lazy().detectors.matchesEgressAllow(host, undefined, this.awsEndpoints);
     const secrets = toAws ? this.agent.secrets.filter((s) => s.name !== 'AWS_SESSION_TOKEN') : this.agent.secrets;
-    return secrets.length > 0 ? detectSecretLeak(data, secrets) : undefined;
+    return secrets.length > 0 ? lazy().detectors.detectSecretLeak(data, secrets) : undefined;
   }
 
   /** Checks a request-level target plus the data that leaves with it. */

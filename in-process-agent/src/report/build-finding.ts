@@ -2,7 +2,7 @@
 import type * as cryptoT from 'node:crypto';
 import { FINDING_LIMITS, type Finding, type Phase } from '../../../protocol/finding';
 import type { Attribution } from '../context/stack';
-import { redact } from '../detectors/redact';
+import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
 
 export interface SinkFacts {
@@ -36,14 +36,16 @@ export function buildFinding(v: Verdict, f: SinkFacts, now: Date = new Date()): 
     confidence: v.confidence,
     title: truncate(v.title, FINDING_LIMITS.maxTitleLength),
     sink: f.sink,
-    args: f.args.slice(0, FINDING_LIMITS.maxArgs).map((a) => redact(String(a), FINDING_LIMITS.maxArgLength)),
+    args: f.args
+      .slice(0, FINDING_LIMITS.maxArgs)
+      .map((a) => lazy().detectors.redact(String(a), FINDING_LIMITS.maxArgLength)),
     phase: f.phase,
     blocked: f.blocked,
   };
   if (v.input)
     finding.input = {
       path: truncate(v.input.path, FINDING_LIMITS.maxArgLength),
-      value: redact(v.input.value, FINDING_LIMITS.maxArgLength),
+      value: lazy().detectors.redact(v.input.value, FINDING_LIMITS.maxArgLength),
     };
   if (f.requestId) finding.requestId = f.requestId;
   if (f.attribution?.package) finding.package = f.attribution.package;
