@@ -8,10 +8,14 @@ import { createResponder } from './respond';
 
 // Fail open: an unexpected error must never take the extension (and with it the environment) down.
 process.on('uncaughtException', (e) => {
-  process.stdout.write(`${JSON.stringify({ level: 'error', ext: 'sentinel', evt: 'internal_error', err: String(e?.message ?? e).slice(0, 300) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: 'error', ext: 'sentinel', evt: 'internal_error', err: String(e?.message ?? e).slice(0, 300) })}\n`,
+  );
 });
 process.on('unhandledRejection', (e) => {
-  process.stdout.write(`${JSON.stringify({ level: 'error', ext: 'sentinel', evt: 'internal_error', err: String((e as Error)?.message ?? e).slice(0, 300) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: 'error', ext: 'sentinel', evt: 'internal_error', err: String((e as Error)?.message ?? e).slice(0, 300) })}\n`,
+  );
 });
 
 runExtension({

@@ -83,7 +83,12 @@ describe.each(availableRuntimes())('extension lifecycle on Node $major', ({ node
 
   beforeAll(async () => {
     layer = agentLayer();
-    env = await testEnvironment({ layerDir: layer.dir, node, functionName: 'ext-e2e', env: { SENTINEL_LOG_LEVEL: 'info', SENTINEL_RESPONSE: 'off' } });
+    env = await testEnvironment({
+      layerDir: layer.dir,
+      node,
+      functionName: 'ext-e2e',
+      env: { SENTINEL_LOG_LEVEL: 'info', SENTINEL_RESPONSE: 'off' },
+    });
     for (let i = 0; i < N; i++) requestIds.push((await env.invoke({ i })).requestId);
     await env.settled();
     report = await env.shutdown();
@@ -103,7 +108,11 @@ describe.each(availableRuntimes())('extension lifecycle on Node $major', ({ node
     const shutdown = report.shutdowns.at(-1);
     expect(shutdown?.reason).toBe('spindown');
     expect(shutdown?.durationMs).toBeLessThan(2000);
-    expect(byEvt(recs, 'lifecycle').find((r) => r.state === 'ready')).toMatchObject({ telemetry: true, channel: true, name: 'sentinel' });
+    expect(byEvt(recs, 'lifecycle').find((r) => r.state === 'ready')).toMatchObject({
+      telemetry: true,
+      channel: true,
+      name: 'sentinel',
+    });
     expect(byEvt(recs, 'lifecycle').find((r) => r.state === 'stopped')).toMatchObject({ invocations: N });
   });
 
@@ -120,7 +129,12 @@ describe.each(availableRuntimes())('extension lifecycle on Node $major', ({ node
 
   test('records a cold-start self-check and reports nothing for a clean layer', () => {
     const sc = byEvt(recs, 'selfcheck')[0]?.selfcheck as Rec;
-    expect(sc).toMatchObject({ extensions: ['sentinel'], unexpectedExtensions: [], execWrapper: null, manifest: 'match' });
+    expect(sc).toMatchObject({
+      extensions: ['sentinel'],
+      unexpectedExtensions: [],
+      execWrapper: null,
+      manifest: 'match',
+    });
     expect(sc.layerHash).toMatch(/^[0-9a-f]{64}$/);
     expect(report.findings).toEqual([]);
   });
@@ -140,7 +154,9 @@ test('derives error, timeout and crash statuses and keeps a bounded tail of the 
     await env.settled();
     const r = await env.shutdown();
     await env.dispose();
-    const summaries = new Map(byEvt(sentinelRecords(r), 'invocation').map((x) => [(x.invocation as Rec).requestId, x.invocation as Rec]));
+    const summaries = new Map(
+      byEvt(sentinelRecords(r), 'invocation').map((x) => [(x.invocation as Rec).requestId, x.invocation as Rec]),
+    );
     // The platform's own statuses for the same requests (platform.report as the emulator produced them).
     const platform = new Map(r.invocations.map((i) => [i.requestId, i.status]));
     for (const id of Object.values(ids)) expect(summaries.get(id)?.status).toBe(platform.get(id));
@@ -168,7 +184,11 @@ describe('findings channel with a test client standing in for the agent', () => 
     code = fakeAgentCode();
     // Response off: only the extension's ingest side is under test here (a second client would otherwise make the
     // responder terminate this environment, see the last test).
-    env = await testEnvironment({ layerDir: layer.dir, codeDir: code.dir, env: { SENTINEL_EXPECT_AGENT: 'true', SENTINEL_RESPONSE: 'off' } });
+    env = await testEnvironment({
+      layerDir: layer.dir,
+      codeDir: code.dir,
+      env: { SENTINEL_EXPECT_AGENT: 'true', SENTINEL_RESPONSE: 'off' },
+    });
     const a = await env.invoke({ finding: true });
     ids.push(a.requestId);
     const b = await env.invoke({ secondClient: true });
@@ -187,12 +207,21 @@ describe('findings channel with a test client standing in for the agent', () => 
   });
 
   test('an agent finding shows up in the structured output attributed to its request id', () => {
-    expect(report.findings).toContainEqual(expect.objectContaining({ source: 'agent', kind: 'shell_metachar', requestId: ids[0] }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ source: 'agent', kind: 'shell_metachar', requestId: ids[0] }),
+    );
   });
 
   test('a second client is refused and reported as tampering', () => {
     expect(secondSaw).toEqual(['refused']);
-    expect(report.findings).toContainEqual(expect.objectContaining({ source: 'extension', category: 'integrity', kind: 'second_client', severity: 'critical' }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        source: 'extension',
+        category: 'integrity',
+        kind: 'second_client',
+        severity: 'critical',
+      }),
+    );
   });
 
   test('only the invocation without heartbeat is reported as agent_silent', () => {
@@ -205,13 +234,19 @@ describe('findings channel with a test client standing in for the agent', () => 
 test('with the real agent attached through the exec wrapper: connected, heartbeats on every invocation, no findings', async () => {
   const layer = agentLayer();
   try {
-    const env = await testEnvironment({ layerDir: layer.dir, codeDir: join(FUNCTIONS, 'echo'), env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper', SENTINEL_RESPONSE: 'off' } });
+    const env = await testEnvironment({
+      layerDir: layer.dir,
+      codeDir: join(FUNCTIONS, 'echo'),
+      env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper', SENTINEL_RESPONSE: 'off' },
+    });
     for (let i = 0; i < 3; i++) expect((await env.invoke({ i })).statusCode).toBe(200);
     await env.settled();
     const r = await env.shutdown();
     await env.dispose();
     const recs = sentinelRecords(r);
-    expect(recs.find((x) => x.evt === 'channel' && x.state === 'connected')).toMatchObject({ agent: { attach: 'wrapper' } });
+    expect(recs.find((x) => x.evt === 'channel' && x.state === 'connected')).toMatchObject({
+      agent: { attach: 'wrapper' },
+    });
     expect(recs.find((x) => x.evt === 'lifecycle' && x.state === 'ready')).toMatchObject({ expectAgent: true });
     expect(byEvt(recs, 'selfcheck')[0]?.selfcheck).toMatchObject({ wrapperIsOurs: true });
     expect(byEvt(recs, 'invocation')).toHaveLength(3);
@@ -225,15 +260,27 @@ describe('configuration and attachment', () => {
   test('an invalid value is reported and the default used; SENTINEL_STRICT_CONFIG fails the init', async () => {
     const layer = agentLayer();
     try {
-      const loose = await testEnvironment({ layerDir: layer.dir, env: { SENTINEL_RUNTIMEDONE_WAIT_MS: 'forever', SENTINEL_RESPONSE: 'off' } });
+      const loose = await testEnvironment({
+        layerDir: layer.dir,
+        env: { SENTINEL_RUNTIMEDONE_WAIT_MS: 'forever', SENTINEL_RESPONSE: 'off' },
+      });
       expect((await loose.invoke({})).statusCode).toBe(200);
       const r1 = await loose.shutdown();
       await loose.dispose();
-      expect(r1.findings).toContainEqual(expect.objectContaining({ category: 'configuration', kind: 'config_invalid', details: expect.objectContaining({ variable: 'SENTINEL_RUNTIMEDONE_WAIT_MS' }) }));
+      expect(r1.findings).toContainEqual(
+        expect.objectContaining({
+          category: 'configuration',
+          kind: 'config_invalid',
+          details: expect.objectContaining({ variable: 'SENTINEL_RUNTIMEDONE_WAIT_MS' }),
+        }),
+      );
       const line = sentinelRecords(r1).find((r) => r.evt === 'config_error');
       expect(line?.msg).toMatch(/SENTINEL_RUNTIMEDONE_WAIT_MS.*an integer from 0 to 10000/);
 
-      const strict = await testEnvironment({ layerDir: layer.dir, env: { SENTINEL_RUNTIMEDONE_WAIT_MS: 'forever', SENTINEL_STRICT_CONFIG: 'true' } });
+      const strict = await testEnvironment({
+        layerDir: layer.dir,
+        env: { SENTINEL_RUNTIMEDONE_WAIT_MS: 'forever', SENTINEL_STRICT_CONFIG: 'true' },
+      });
       const res = await strict.invoke({});
       const r2 = await strict.shutdown();
       await strict.dispose();
@@ -248,16 +295,24 @@ describe('configuration and attachment', () => {
     const layer = agentLayer();
     const dir = mkdtempSync(join(tmpdir(), 'sentinel-preload-'));
     const marker = join(dir, 'loaded.txt');
-    writeFileSync(join(dir, 'preload.js'), `require('node:fs').appendFileSync(${JSON.stringify(marker)}, process.argv[1] + '\\n');`);
+    writeFileSync(
+      join(dir, 'preload.js'),
+      `require('node:fs').appendFileSync(${JSON.stringify(marker)}, process.argv[1] + '\\n');`,
+    );
     try {
-      const env = await testEnvironment({ layerDir: layer.dir, env: { NODE_OPTIONS: `--require ${join(dir, 'preload.js')}`, SENTINEL_RESPONSE: 'off' } });
+      const env = await testEnvironment({
+        layerDir: layer.dir,
+        env: { NODE_OPTIONS: `--require ${join(dir, 'preload.js')}`, SENTINEL_RESPONSE: 'off' },
+      });
       expect((await env.invoke({})).statusCode).toBe(200);
       const r = await env.shutdown();
       await env.dispose();
       const loadedBy = readFileSync(marker, 'utf8').trim().split('\n');
       expect(loadedBy.length).toBeGreaterThan(0); // the runtime loaded it...
       expect(loadedBy.some((p) => p.endsWith('extension.cjs'))).toBe(false); // ...the extension did not
-      expect(r.findings).toContainEqual(expect.objectContaining({ category: 'configuration', kind: 'foreign_preload' }));
+      expect(r.findings).toContainEqual(
+        expect.objectContaining({ category: 'configuration', kind: 'foreign_preload' }),
+      );
       expect(r.extensions.find((e) => e.name === 'sentinel')?.exitCode).toBe(0);
     } finally {
       layer.cleanup();
@@ -270,9 +325,18 @@ describe('configuration and attachment', () => {
     const code = fakeAgentCode();
     // AWS calls go to a closed local port: they fail fast and never leave the machine.
     const closed = 'http://127.0.0.1:9';
-    const aws = { AWS_ENDPOINT_URL_LAMBDA: closed, AWS_ENDPOINT_URL_SNS: closed, AWS_ENDPOINT_URL_DYNAMODB: closed, AWS_ENDPOINT_URL_CLOUDWATCH: closed };
+    const aws = {
+      AWS_ENDPOINT_URL_LAMBDA: closed,
+      AWS_ENDPOINT_URL_SNS: closed,
+      AWS_ENDPOINT_URL_DYNAMODB: closed,
+      AWS_ENDPOINT_URL_CLOUDWATCH: closed,
+    };
     try {
-      const env = await testEnvironment({ layerDir: layer.dir, codeDir: code.dir, env: { ...aws, SENTINEL_RESPONSE: 'auto' } });
+      const env = await testEnvironment({
+        layerDir: layer.dir,
+        codeDir: code.dir,
+        env: { ...aws, SENTINEL_RESPONSE: 'auto' },
+      });
       expect((await env.invoke({ secondClient: true })).statusCode).toBe(200);
       await env.settled();
       const after = await env.invoke({});

@@ -21,7 +21,10 @@ describe('loadConfig', () => {
     expect(r.failInit).toBe(false);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({ source: 'extension', category: 'configuration', kind: 'config_invalid' });
-    const lines = read().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = read()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0].msg).toContain('SENTINEL_RUNTIMEDONE_WAIT_MS');
     expect(lines[0].msg).toContain('an integer from 0 to 10000');

@@ -31,7 +31,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, log?: Logger): LoadedConfig {
   );
   if (log)
     for (const e of errors)
-      log.error({ evt: 'config_error', variable: e.variable, accepted: e.accepted }, `${e.message}; accepted values: ${e.accepted}`);
+      log.error(
+        { evt: 'config_error', variable: e.variable, accepted: e.accepted },
+        `${e.message}; accepted values: ${e.accepted}`,
+      );
   return { config, errors, findings, failInit: config.strictConfig && errors.length > 0 };
 }
 

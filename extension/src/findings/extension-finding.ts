@@ -3,7 +3,14 @@
  * They use the shared schema and go through `parseFinding` like agent findings, so limits apply the same way.
  */
 import { randomUUID } from 'node:crypto';
-import { type Category, type Confidence, type Finding, type Phase, parseFinding, type Severity } from '../../../protocol/finding';
+import {
+  type Category,
+  type Confidence,
+  type Finding,
+  type Phase,
+  parseFinding,
+  type Severity,
+} from '../../../protocol/finding';
 
 export interface ExtensionFindingInput {
   category: Category;

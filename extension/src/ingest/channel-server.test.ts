@@ -3,7 +3,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { type AnyMessage, encodeFrame, FrameDecoder, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../../protocol/channel';
+import {
+  type AnyMessage,
+  encodeFrame,
+  FrameDecoder,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from '../../../protocol/channel';
 import type { Finding } from '../../../protocol/finding';
 import { createLogger } from '../log/logger';
 import { RateLimitedLog } from '../log/rate-limited-log';
@@ -11,7 +17,14 @@ import { Counters } from '../util/counters';
 import { ChannelServer } from './channel-server';
 
 const log = createLogger('silent');
-const hello = (v = PROTOCOL_VERSION): AnyMessage => ({ t: 'hello', v, pid: 1, node: 'v20', agentVersion: 't', attach: 'preload' });
+const hello = (v = PROTOCOL_VERSION): AnyMessage => ({
+  t: 'hello',
+  v,
+  pid: 1,
+  node: 'v20',
+  agentVersion: 't',
+  attach: 'preload',
+});
 const finding = (over: Partial<Finding> = {}): Finding => ({
   id: 'f1',
   time: new Date().toISOString(),
@@ -123,7 +136,14 @@ describe('findings channel server', () => {
     const b = connect();
     expect(await b.waitFor('refused')).toMatchObject({ t: 'refused' });
     await b.closed;
-    expect(got.tamper).toEqual([expect.objectContaining({ category: 'integrity', kind: 'second_client', severity: 'critical', source: 'extension' })]);
+    expect(got.tamper).toEqual([
+      expect.objectContaining({
+        category: 'integrity',
+        kind: 'second_client',
+        severity: 'critical',
+        source: 'extension',
+      }),
+    ]);
     a.send({ t: 'inv_start', requestId: 'still-here', ts: 1 });
     await until(() => got.beats.includes('start:still-here'));
   });
@@ -143,7 +163,12 @@ describe('findings channel server', () => {
     head.writeUInt32BE(MAX_FRAME_BYTES + 1);
     big.socket.write(head);
     await big.closed;
-    expect(counters.snapshot()).toMatchObject({ channel_bad_version: 1, channel_hello_timeout: 1, channel_frame_bad_json: 1, channel_frame_oversize: 1 });
+    expect(counters.snapshot()).toMatchObject({
+      channel_bad_version: 1,
+      channel_hello_timeout: 1,
+      channel_frame_bad_json: 1,
+      channel_frame_oversize: 1,
+    });
     const a = connect();
     a.send(hello());
     await a.waitFor('welcome');
@@ -176,7 +201,15 @@ describe('findings channel server', () => {
     const frames = fc.sample(
       fc.oneof(
         fc.json().map(raw),
-        fc.record({ t: fc.constantFrom('finding', 'inv_start', 'inv_end', 'stats', 'record', 'hello', 'welcome', 'zzz'), finding: fc.anything(), requestId: fc.anything(), kind: fc.anything(), data: fc.anything() }).map((o) => raw(JSON.stringify(o))),
+        fc
+          .record({
+            t: fc.constantFrom('finding', 'inv_start', 'inv_end', 'stats', 'record', 'hello', 'welcome', 'zzz'),
+            finding: fc.anything(),
+            requestId: fc.anything(),
+            kind: fc.anything(),
+            data: fc.anything(),
+          })
+          .map((o) => raw(JSON.stringify(o))),
       ),
       300,
     );
@@ -195,7 +228,13 @@ describe('findings channel server', () => {
     await server.close();
     const p = path.join(dir, 'ch', 'agent.sock');
     writeFileSync(p, ''); // what a crashed environment leaves behind: a path nobody listens on
-    server = await ChannelServer.start({ socketPath: p, counters, warn: new RateLimitedLog(log), log, handlers: { onFinding() {}, onTamper() {}, onHeartbeat() {} } });
+    server = await ChannelServer.start({
+      socketPath: p,
+      counters,
+      warn: new RateLimitedLog(log),
+      log,
+      handlers: { onFinding() {}, onTamper() {}, onHeartbeat() {} },
+    });
     const a = connect();
     a.send(hello());
     await a.waitFor('welcome');

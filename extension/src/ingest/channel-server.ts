@@ -72,7 +72,8 @@ export function preparePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new Error(`${dir} is owned by uid ${st.uid}`);
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+    throw new Error(`${dir} is owned by uid ${st.uid}`);
   chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask; and a pre-existing dir may have been looser
 }
 
@@ -165,7 +166,11 @@ export class ChannelServer {
     this.claimant = conn;
     conn.helloTimer = setTimeout(() => {
       counters.inc('channel_hello_timeout');
-      warn.warn('channel_hello_timeout', { timeoutMs: this.opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS }, 'channel peer sent no hello in time; dropped');
+      warn.warn(
+        'channel_hello_timeout',
+        { timeoutMs: this.opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS },
+        'channel peer sent no hello in time; dropped',
+      );
       this.drop(conn);
     }, this.opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
@@ -187,7 +192,8 @@ export class ChannelServer {
           category: 'integrity',
           kind: 'second_client',
           severity: 'critical',
-          title: 'A second client connected to the findings channel (refused): something is impersonating or racing the agent',
+          title:
+            'A second client connected to the findings channel (refused): something is impersonating or racing the agent',
           details: { refusedSoFar: this.opts.counters.get('channel_refused_clients') },
         }),
       );
@@ -236,8 +242,14 @@ export class ChannelServer {
     }
     if (msg.v !== PROTOCOL_VERSION) {
       counters.inc('channel_bad_version');
-      warn.warn('channel_bad_version', { v: typeof msg.v === 'number' ? msg.v : String(msg.v).slice(0, 20), expected: PROTOCOL_VERSION }, 'channel peer speaks another protocol version; refused');
-      conn.socket.end(encodeFrame({ t: 'refused', reason: `unsupported protocol version (expected ${PROTOCOL_VERSION})` }));
+      warn.warn(
+        'channel_bad_version',
+        { v: typeof msg.v === 'number' ? msg.v : String(msg.v).slice(0, 20), expected: PROTOCOL_VERSION },
+        'channel peer speaks another protocol version; refused',
+      );
+      conn.socket.end(
+        encodeFrame({ t: 'refused', reason: `unsupported protocol version (expected ${PROTOCOL_VERSION})` }),
+      );
       clearTimeout(conn.helloTimer);
       if (this.claimant === conn) this.claimant = undefined;
       setTimeout(() => conn.socket.destroy(), 100).unref();
@@ -251,7 +263,10 @@ export class ChannelServer {
       agentVersion: typeof msg.agentVersion === 'string' ? msg.agentVersion.slice(0, 32) : undefined,
       attach: typeof msg.attach === 'string' ? msg.attach.slice(0, 16) : undefined,
     };
-    this.opts.log.info({ evt: 'channel', state: 'connected', agent: this.agent }, 'agent connected to the findings channel');
+    this.opts.log.info(
+      { evt: 'channel', state: 'connected', agent: this.agent },
+      'agent connected to the findings channel',
+    );
     const welcome: ExtensionMessage = { t: 'welcome', v: PROTOCOL_VERSION };
     if (this.quarantine) welcome.quarantine = this.quarantine;
     conn.socket.write(encodeFrame(welcome));
@@ -287,7 +302,11 @@ export class ChannelServer {
       case 'finding': {
         if (!this.findingBucket.take()) {
           counters.inc('channel_findings_shed');
-          warn.warn('channel_findings_shed', { shed: counters.get('channel_findings_shed') }, 'agent findings arrive faster than the limit; dropping');
+          warn.warn(
+            'channel_findings_shed',
+            { shed: counters.get('channel_findings_shed') },
+            'agent findings arrive faster than the limit; dropping',
+          );
           return;
         }
         const parsed = parseFinding(msg.finding);
@@ -302,11 +321,20 @@ export class ChannelServer {
       }
       case 'stats': {
         const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-        handlers.onAgentStats?.({ dropped: n(msg.dropped), internalErrors: n(msg.internalErrors), queued: n(msg.queued) });
+        handlers.onAgentStats?.({
+          dropped: n(msg.dropped),
+          internalErrors: n(msg.internalErrors),
+          queued: n(msg.queued),
+        });
         return;
       }
       case 'record': {
-        if (typeof msg.kind !== 'string' || typeof msg.data !== 'object' || msg.data === null || Array.isArray(msg.data)) {
+        if (
+          typeof msg.kind !== 'string' ||
+          typeof msg.data !== 'object' ||
+          msg.data === null ||
+          Array.isArray(msg.data)
+        ) {
           counters.inc('channel_bad_record');
           return;
         }

@@ -24,7 +24,11 @@ export class HeartbeatLedger {
  * agent's silence is suspicious). Deliberately looser than the self-check's "is it ours" test: a look-alike
  * wrapper is reported there, and still means the user expects the agent here.
  */
-export function agentExpected(setting: 'auto' | 'true' | 'false', execWrapper: string | undefined, preloadModules: readonly string[]): boolean {
+export function agentExpected(
+  setting: 'auto' | 'true' | 'false',
+  execWrapper: string | undefined,
+  preloadModules: readonly string[],
+): boolean {
   if (setting === 'true') return true;
   if (setting === 'false') return false;
   if (execWrapper?.trim().endsWith('sentinel-wrapper')) return true;

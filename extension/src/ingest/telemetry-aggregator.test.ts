@@ -7,7 +7,10 @@ const ev = (type: string, record: unknown) => ({ time: '2022-10-21T14:05:03.165Z
 function collect() {
   const summaries: InvocationSummary[] = [];
   const runtimeDone: string[] = [];
-  const agg = new TelemetryAggregator({ onSummary: (s) => summaries.push(s), onRuntimeDone: (id) => runtimeDone.push(id) });
+  const agg = new TelemetryAggregator({
+    onSummary: (s) => summaries.push(s),
+    onRuntimeDone: (id) => runtimeDone.push(id),
+  });
   return { agg, summaries, runtimeDone };
 }
 
@@ -15,7 +18,12 @@ describe('TelemetryAggregator', () => {
   it('derives a summary per invocation, attributing text and JSON log lines, even when the report comes late', () => {
     const { agg, summaries, runtimeDone } = collect();
     agg.ingestBatch([
-      ev('platform.initReport', { initializationType: 'on-demand', phase: 'init', status: 'success', metrics: { durationMs: 125.3 } }),
+      ev('platform.initReport', {
+        initializationType: 'on-demand',
+        phase: 'init',
+        status: 'success',
+        metrics: { durationMs: 125.3 },
+      }),
       ev('platform.start', { requestId: 'r1' }),
       ev('function', '2022-10-21T14:05:03.170Z\tr1\tINFO\thello'),
       ev('function', { timestamp: 'x', level: 'INFO', requestId: 'r1', message: 'json hello' }),
@@ -25,14 +33,40 @@ describe('TelemetryAggregator', () => {
     expect(summaries).toEqual([]);
     agg.ingestBatch([
       ev('platform.start', { requestId: 'r2' }),
-      ev('platform.report', { requestId: 'r1', status: 'success', metrics: { durationMs: 12.5, billedDurationMs: 13, memorySizeMB: 128, maxMemoryUsedMB: 70 } }),
+      ev('platform.report', {
+        requestId: 'r1',
+        status: 'success',
+        metrics: { durationMs: 12.5, billedDurationMs: 13, memorySizeMB: 128, maxMemoryUsedMB: 70 },
+      }),
       ev('function', 'untagged line while r2 runs'),
       ev('platform.runtimeDone', { requestId: 'r2', status: 'timeout', errorType: 'Sandbox.Timeout' }),
-      ev('platform.report', { requestId: 'r2', status: 'timeout', metrics: { durationMs: 3000, billedDurationMs: 3000, memorySizeMB: 128, maxMemoryUsedMB: 71 } }),
+      ev('platform.report', {
+        requestId: 'r2',
+        status: 'timeout',
+        metrics: { durationMs: 3000, billedDurationMs: 3000, memorySizeMB: 128, maxMemoryUsedMB: 71 },
+      }),
     ]);
     expect(summaries).toEqual([
-      { requestId: 'r1', status: 'success', durationMs: 12.5, billedDurationMs: 13, memorySizeMB: 128, maxMemoryUsedMB: 70, initDurationMs: 125.3, logTail: ['2022-10-21T14:05:03.170Z\tr1\tINFO\thello', 'json hello'] },
-      { requestId: 'r2', status: 'timeout', errorType: 'Sandbox.Timeout', durationMs: 3000, billedDurationMs: 3000, memorySizeMB: 128, maxMemoryUsedMB: 71, logTail: ['untagged line while r2 runs'] },
+      {
+        requestId: 'r1',
+        status: 'success',
+        durationMs: 12.5,
+        billedDurationMs: 13,
+        memorySizeMB: 128,
+        maxMemoryUsedMB: 70,
+        initDurationMs: 125.3,
+        logTail: ['2022-10-21T14:05:03.170Z\tr1\tINFO\thello', 'json hello'],
+      },
+      {
+        requestId: 'r2',
+        status: 'timeout',
+        errorType: 'Sandbox.Timeout',
+        durationMs: 3000,
+        billedDurationMs: 3000,
+        memorySizeMB: 128,
+        maxMemoryUsedMB: 71,
+        logTail: ['untagged line while r2 runs'],
+      },
     ]);
   });
 
@@ -64,7 +98,11 @@ describe('TelemetryAggregator', () => {
 
   it('flush at shutdown finishes open invocations, marking ones without runtimeDone as failures', () => {
     const { agg, summaries } = collect();
-    agg.ingestBatch([ev('platform.start', { requestId: 'a' }), ev('platform.start', { requestId: 'b' }), ev('platform.runtimeDone', { requestId: 'a', status: 'success', metrics: { durationMs: 4 } })]);
+    agg.ingestBatch([
+      ev('platform.start', { requestId: 'a' }),
+      ev('platform.start', { requestId: 'b' }),
+      ev('platform.runtimeDone', { requestId: 'a', status: 'success', metrics: { durationMs: 4 } }),
+    ]);
     agg.flush();
     expect(summaries).toEqual([
       { requestId: 'a', status: 'success', durationMs: 4 },
@@ -77,30 +115,49 @@ describe('TelemetryAggregator', () => {
   it('survives random and hostile batches with bounded state (fuzz)', () => {
     const L = DEFAULT_TELEMETRY_LIMITS;
     const ids = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('r1', 'r2', 'r3'), fc.uuid());
-    const types = fc.constantFrom('platform.start', 'platform.runtimeDone', 'platform.report', 'function', 'platform.logsDropped', 'platform.initReport', 'x');
+    const types = fc.constantFrom(
+      'platform.start',
+      'platform.runtimeDone',
+      'platform.report',
+      'function',
+      'platform.logsDropped',
+      'platform.initReport',
+      'x',
+    );
     const plausible = fc.record({
       type: types,
       record: fc.oneof(
-        fc.record({ requestId: ids, status: fc.constantFrom('success', 'error', 'timeout', 'failure', 'bogus'), metrics: fc.anything(), message: fc.string({ maxLength: 2000 }), droppedRecords: fc.anything() }),
+        fc.record({
+          requestId: ids,
+          status: fc.constantFrom('success', 'error', 'timeout', 'failure', 'bogus'),
+          metrics: fc.anything(),
+          message: fc.string({ maxLength: 2000 }),
+          droppedRecords: fc.anything(),
+        }),
         fc.string({ maxLength: 2000 }),
         fc.anything(),
       ),
     });
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.anything(), fc.array(fc.oneof(plausible, fc.anything()), { maxLength: 200 })), { maxLength: 30 }), (batches) => {
-        const seen: InvocationSummary[] = [];
-        const agg = new TelemetryAggregator({ onSummary: (s) => seen.push(s) });
-        for (const b of batches) agg.ingestBatch(b);
-        expect(agg.openCount).toBeLessThanOrEqual(L.maxOpen);
-        expect(agg.orphanLineCount).toBeLessThanOrEqual(L.maxLogLines);
-        agg.flush();
-        for (const s of seen) {
-          expect(['success', 'error', 'timeout', 'failure']).toContain(s.status);
-          expect(s.requestId.length).toBeLessThanOrEqual(64);
-          expect((s.logTail ?? []).length).toBeLessThanOrEqual(L.maxLogLines);
-          for (const l of s.logTail ?? []) expect(l.length).toBeLessThanOrEqual(L.maxLineChars);
-        }
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.anything(), fc.array(fc.oneof(plausible, fc.anything()), { maxLength: 200 })), {
+          maxLength: 30,
+        }),
+        (batches) => {
+          const seen: InvocationSummary[] = [];
+          const agg = new TelemetryAggregator({ onSummary: (s) => seen.push(s) });
+          for (const b of batches) agg.ingestBatch(b);
+          expect(agg.openCount).toBeLessThanOrEqual(L.maxOpen);
+          expect(agg.orphanLineCount).toBeLessThanOrEqual(L.maxLogLines);
+          agg.flush();
+          for (const s of seen) {
+            expect(['success', 'error', 'timeout', 'failure']).toContain(s.status);
+            expect(s.requestId.length).toBeLessThanOrEqual(64);
+            expect((s.logTail ?? []).length).toBeLessThanOrEqual(L.maxLogLines);
+            for (const l of s.logTail ?? []) expect(l.length).toBeLessThanOrEqual(L.maxLineChars);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

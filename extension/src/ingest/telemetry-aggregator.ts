@@ -20,7 +20,12 @@ export interface TelemetryLimits {
   maxLineChars: number;
   maxFinished: number;
 }
-export const DEFAULT_TELEMETRY_LIMITS: TelemetryLimits = { maxOpen: 64, maxLogLines: 20, maxLineChars: 512, maxFinished: 256 };
+export const DEFAULT_TELEMETRY_LIMITS: TelemetryLimits = {
+  maxOpen: 64,
+  maxLogLines: 20,
+  maxLineChars: 512,
+  maxFinished: 256,
+};
 
 export interface TelemetryCallbacks {
   onStart?(requestId: string): void;
@@ -53,7 +58,8 @@ const IGNORED_TYPES = new Set([
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
-const reqId = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined);
+const reqId = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined;
 const shortStr = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 128) : undefined);
 
 export class TelemetryAggregator {
@@ -245,7 +251,8 @@ export class TelemetryAggregator {
       return;
     }
     if (line.length > this.limits.maxLineChars) line = `${line.slice(0, this.limits.maxLineChars - 1)}…`;
-    const target = (id !== undefined ? this.open.get(id) : undefined) ?? (this.active ? this.open.get(this.active) : undefined);
+    const target =
+      (id !== undefined ? this.open.get(id) : undefined) ?? (this.active ? this.open.get(this.active) : undefined);
     const tail = target ? target.logTail : this.orphanLines;
     tail.push(line);
     if (tail.length > this.limits.maxLogLines) tail.splice(0, tail.length - this.limits.maxLogLines);

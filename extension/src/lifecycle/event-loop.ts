@@ -64,6 +64,10 @@ async function handleInvoke(d: EventLoopDeps, requestId: string, deadlineMs: num
     if (!seen) d.log.debug({ requestId, waitedMs: Math.round(waited) }, 'runtimeDone not seen before event/next');
   }
   const r = await settleWithin(d.responder.beforeNext(requestId), d.urgentActionWaitMs);
-  if (!r.ok) d.log.warn({ evt: 'lifecycle', requestId, reason: r.reason }, 'responder.beforeNext did not finish before event/next');
+  if (!r.ok)
+    d.log.warn(
+      { evt: 'lifecycle', requestId, reason: r.reason },
+      'responder.beforeNext did not finish before event/next',
+    );
   d.turnaround.add(monotonicMs() - t0 - waited);
 }

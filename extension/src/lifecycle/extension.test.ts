@@ -52,7 +52,12 @@ describe('extension lifecycle (fake Extensions API)', () => {
       },
     });
     return runExtension({
-      env: { AWS_LAMBDA_RUNTIME_API: api.runtimeApi, SENTINEL_CHANNEL_DIR: path.join(dir, 'ch'), AWS_LAMBDA_FUNCTION_NAME: 'fake-fn', ...env },
+      env: {
+        AWS_LAMBDA_RUNTIME_API: api.runtimeApi,
+        SENTINEL_CHANNEL_DIR: path.join(dir, 'ch'),
+        AWS_LAMBDA_FUNCTION_NAME: 'fake-fn',
+        ...env,
+      },
       argv: ['--name=sentinel'],
       layerRoot: path.join(dir, 'layer'),
       makeResponder: (ctx) => {
@@ -73,7 +78,11 @@ describe('extension lifecycle (fake Extensions API)', () => {
     const done = start({ SENTINEL_RUNTIMEDONE_WAIT_MS: '3000' });
     await api.waitForNext(1);
     expect(socketAtRegister).toBe(true);
-    expect(api.registered).toMatchObject({ name: 'sentinel', events: ['INVOKE', 'SHUTDOWN'], acceptFeature: 'accountId' });
+    expect(api.registered).toMatchObject({
+      name: 'sentinel',
+      events: ['INVOKE', 'SHUTDOWN'],
+      acceptFeature: 'accountId',
+    });
     expect(api.subscription).toMatchObject({ schemaVersion: '2022-12-13', types: ['platform', 'function'] });
     expect(api.subscription?.destination.URI).toMatch(/^http:\/\/sandbox\.localdomain:\d+\/telemetry$/);
     expect(ctxSeen?.accountId).toBe('123456789012');
@@ -82,23 +91,49 @@ describe('extension lifecycle (fake Extensions API)', () => {
     await api.postTelemetry([ev('platform.start', { requestId: 'r1' }), ev('function', `t\tr1\tINFO\thello`)]);
     await new Promise((r) => setTimeout(r, 150));
     expect(api.nextCalls.length).toBe(1); // still holding event/next: no runtimeDone yet
-    await api.postTelemetry([ev('platform.runtimeDone', { requestId: 'r1', status: 'success', metrics: { durationMs: 5 } })]);
+    await api.postTelemetry([
+      ev('platform.runtimeDone', { requestId: 'r1', status: 'success', metrics: { durationMs: 5 } }),
+    ]);
     await api.waitForNext(2);
 
     // The report arrives after our event/next (as on Lambda), the summary follows it.
-    await api.postTelemetry([ev('platform.report', { requestId: 'r1', status: 'success', metrics: { durationMs: 5.5, billedDurationMs: 6, memorySizeMB: 128, maxMemoryUsedMB: 60 } })]);
+    await api.postTelemetry([
+      ev('platform.report', {
+        requestId: 'r1',
+        status: 'success',
+        metrics: { durationMs: 5.5, billedDurationMs: 6, memorySizeMB: 128, maxMemoryUsedMB: 60 },
+      }),
+    ]);
     const inv = await until(() => lines.find((l) => l.evt === 'invocation'));
-    expect(inv.invocation).toMatchObject({ requestId: 'r1', status: 'success', billedDurationMs: 6, maxMemoryUsedMB: 60, logTail: ['t\tr1\tINFO\thello'] });
+    expect(inv.invocation).toMatchObject({
+      requestId: 'r1',
+      status: 'success',
+      billedDurationMs: 6,
+      maxMemoryUsedMB: 60,
+      logTail: ['t\tr1\tINFO\thello'],
+    });
 
     // r2: its report only comes during SHUTDOWN; the drain still sees it.
     api.invoke('r2');
-    await api.postTelemetry([ev('platform.start', { requestId: 'r2' }), ev('platform.runtimeDone', { requestId: 'r2', status: 'error', errorType: 'Runtime.Unknown' })]);
+    await api.postTelemetry([
+      ev('platform.start', { requestId: 'r2' }),
+      ev('platform.runtimeDone', { requestId: 'r2', status: 'error', errorType: 'Runtime.Unknown' }),
+    ]);
     await api.waitForNext(3);
     api.shutdown(2000);
     await new Promise((r) => setTimeout(r, 30));
-    await api.postTelemetry([ev('platform.report', { requestId: 'r2', status: 'error', errorType: 'Runtime.Unknown', metrics: { durationMs: 9, billedDurationMs: 9, memorySizeMB: 128, maxMemoryUsedMB: 61 } })]);
+    await api.postTelemetry([
+      ev('platform.report', {
+        requestId: 'r2',
+        status: 'error',
+        errorType: 'Runtime.Unknown',
+        metrics: { durationMs: 9, billedDurationMs: 9, memorySizeMB: 128, maxMemoryUsedMB: 61 },
+      }),
+    ]);
     expect(await done).toBe(0);
-    expect(lines.filter((l) => l.evt === 'invocation').map((l) => (l.invocation as { requestId: string }).requestId)).toEqual(['r1', 'r2']);
+    expect(
+      lines.filter((l) => l.evt === 'invocation').map((l) => (l.invocation as { requestId: string }).requestId),
+    ).toEqual(['r1', 'r2']);
     const stopped = lines.find((l) => l.evt === 'lifecycle' && l.state === 'stopped');
     expect(stopped).toMatchObject({ invocations: 2 });
     expect(api.protocolViolations).toBe(0);
@@ -115,30 +150,60 @@ describe('extension lifecycle (fake Extensions API)', () => {
 
     api.invoke('req-A');
     send({ t: 'inv_start', requestId: 'req-A', ts: Date.now() });
-    send({ t: 'finding', finding: { id: 'f-1', time: new Date().toISOString(), source: 'agent', category: 'command_injection', kind: 'shell_metachar', severity: 'high', confidence: 'high', title: 'cmd injection', phase: 'invoke', requestId: 'req-A', blocked: false } });
+    send({
+      t: 'finding',
+      finding: {
+        id: 'f-1',
+        time: new Date().toISOString(),
+        source: 'agent',
+        category: 'command_injection',
+        kind: 'shell_metachar',
+        severity: 'high',
+        confidence: 'high',
+        title: 'cmd injection',
+        phase: 'invoke',
+        requestId: 'req-A',
+        blocked: false,
+      },
+    });
     send({ t: 'inv_end', requestId: 'req-A', ts: Date.now(), outcome: 'success' });
     await until(() => lines.find((l) => l.evt === 'finding'));
-    await api.postTelemetry([ev('platform.start', { requestId: 'req-A' }), ev('platform.runtimeDone', { requestId: 'req-A', status: 'success' })]);
+    await api.postTelemetry([
+      ev('platform.start', { requestId: 'req-A' }),
+      ev('platform.runtimeDone', { requestId: 'req-A', status: 'success' }),
+    ]);
     await api.waitForNext(2);
 
     const second = net.connect(socketPath());
     second.on('error', () => {});
-    await until(() => lines.find((l) => l.evt === 'finding' && (l.finding as { kind: string }).kind === 'second_client'));
+    await until(() =>
+      lines.find((l) => l.evt === 'finding' && (l.finding as { kind: string }).kind === 'second_client'),
+    );
 
     api.invoke('req-B'); // the agent says nothing about this one
-    await api.postTelemetry([ev('platform.start', { requestId: 'req-B' }), ev('platform.runtimeDone', { requestId: 'req-B', status: 'success' })]);
+    await api.postTelemetry([
+      ev('platform.start', { requestId: 'req-B' }),
+      ev('platform.runtimeDone', { requestId: 'req-B', status: 'success' }),
+    ]);
     await api.waitForNext(3);
     api.shutdown();
     expect(await done).toBe(0);
     agent.destroy();
     second.destroy();
 
-    const findings = lines.filter((l) => l.evt === 'finding').map((l) => l.finding as { kind: string; requestId?: string; source: string; category: string });
+    const findings = lines
+      .filter((l) => l.evt === 'finding')
+      .map((l) => l.finding as { kind: string; requestId?: string; source: string; category: string });
     expect(findings).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: 'shell_metachar', requestId: 'req-A', source: 'agent' }),
         expect.objectContaining({ kind: 'second_client', category: 'integrity', source: 'extension' }),
-        expect.objectContaining({ kind: 'agent_silent', category: 'integrity', requestId: 'req-B', source: 'extension' }),
+        expect.objectContaining({
+          kind: 'agent_silent',
+          category: 'integrity',
+          requestId: 'req-B',
+          source: 'extension',
+        }),
       ]),
     );
     expect(findings.filter((f) => f.kind === 'agent_silent').map((f) => f.requestId)).toEqual(['req-B']);
@@ -150,7 +215,10 @@ describe('extension lifecycle (fake Extensions API)', () => {
     api.shutdown();
     expect(await loose).toBe(0);
     expect(lines.find((l) => l.evt === 'config_error')?.msg).toMatch(/SENTINEL_MODE.*monitor \| block/);
-    expect(lines.find((l) => l.evt === 'finding')?.finding).toMatchObject({ category: 'configuration', kind: 'config_invalid' });
+    expect(lines.find((l) => l.evt === 'finding')?.finding).toMatchObject({
+      category: 'configuration',
+      kind: 'config_invalid',
+    });
 
     await api.close();
     api = await FakeExtensionsApi.start();

@@ -24,8 +24,8 @@ import { startTelemetryListener, type TelemetryListener } from '../ingest/teleme
 import { createLogger } from '../log/logger';
 import { RateLimitedLog } from '../log/rate-limited-log';
 import type { InvocationSummary, PipelineContext, Responder } from '../pipeline';
-import { runSelfCheck } from '../selfcheck/selfcheck';
 import { preloadsOf } from '../selfcheck/node-options';
+import { runSelfCheck } from '../selfcheck/selfcheck';
 import { BoundedSet } from '../util/bounded-set';
 import { Counters } from '../util/counters';
 import { settleWithin } from '../util/timing';
@@ -57,7 +57,10 @@ export async function runExtension(o: RunOptions): Promise<number> {
   const { config } = loaded;
   const log = createLogger(config.logLevel, o.logDest);
   for (const e of loaded.errors)
-    log.error({ evt: 'config_error', variable: e.variable, accepted: e.accepted }, `${e.message}; accepted values: ${e.accepted}`);
+    log.error(
+      { evt: 'config_error', variable: e.variable, accepted: e.accepted },
+      `${e.message}; accepted values: ${e.accepted}`,
+    );
   const counters = new Counters();
   const warn = new RateLimitedLog(log);
   const pendingFindings: Finding[] = [...loaded.findings];
@@ -72,10 +75,19 @@ export async function runExtension(o: RunOptions): Promise<number> {
   const api = new ExtensionsApiClient(runtimeApi);
 
   // Whether invocations must carry an agent heartbeat (cheap and synchronous: not part of the async self-check).
-  const expectAgent = agentExpected(config.expectAgent, env.AWS_LAMBDA_EXEC_WRAPPER, preloadsOf(args.nodeOptions).map((p) => p.module));
+  const expectAgent = agentExpected(
+    config.expectAgent,
+    env.AWS_LAMBDA_EXEC_WRAPPER,
+    preloadsOf(args.nodeOptions).map((p) => p.module),
+  );
 
   // Started now, finished while we wait for the platform: never on the path to the first event/next.
-  const selfCheck = runSelfCheck({ layerRoot: o.layerRoot, extensionName: args.name, nodeOptions: args.nodeOptions, execWrapper: env.AWS_LAMBDA_EXEC_WRAPPER });
+  const selfCheck = runSelfCheck({
+    layerRoot: o.layerRoot,
+    extensionName: args.name,
+    nodeOptions: args.nodeOptions,
+    execWrapper: env.AWS_LAMBDA_EXEC_WRAPPER,
+  });
 
   // ---- telemetry → summaries, runtimeDone waits, silent-agent check
   const runtimeDone = new RuntimeDoneWaiter();
@@ -120,7 +132,11 @@ export async function runExtension(o: RunOptions): Promise<number> {
     undefined,
     counters,
   );
-  const listenerP: Promise<TelemetryListener | undefined> = startTelemetryListener({ onBatch: (b) => aggregator.ingestBatch(b), counters, warn }).catch((e: Error) => {
+  const listenerP: Promise<TelemetryListener | undefined> = startTelemetryListener({
+    onBatch: (b) => aggregator.ingestBatch(b),
+    counters,
+    warn,
+  }).catch((e: Error) => {
     log.error({ evt: 'lifecycle', err: e.message }, 'telemetry listener could not start; continuing without telemetry');
     return undefined;
   });
@@ -138,7 +154,8 @@ export async function runExtension(o: RunOptions): Promise<number> {
         onTamper: (f) => report(f),
         onHeartbeat: (_kind, id) => ledger.record(id),
         onAgentStats: (s) => {
-          if (s.dropped > 0 || s.internalErrors > 0) log.warn({ evt: 'agent_stats', ...s }, 'agent reports dropped findings or internal errors');
+          if (s.dropped > 0 || s.internalErrors > 0)
+            log.warn({ evt: 'agent_stats', ...s }, 'agent reports dropped findings or internal errors');
         },
         onRecord: (kind, data) => {
           if (kind === 'posture') log.info({ evt: 'posture', posture: data }, 'posture');
@@ -147,7 +164,10 @@ export async function runExtension(o: RunOptions): Promise<number> {
       },
     });
   } catch (e) {
-    log.error({ evt: 'lifecycle', err: (e as Error).message }, 'findings channel could not be created; the agent cannot report');
+    log.error(
+      { evt: 'lifecycle', err: (e as Error).message },
+      'findings channel could not be created; the agent cannot report',
+    );
     report(
       extensionFinding({
         category: 'integrity',
@@ -177,7 +197,10 @@ export async function runExtension(o: RunOptions): Promise<number> {
   }
   if (loaded.failInit) {
     const vars = loaded.errors.map((e) => e.variable).join(', ');
-    log.error({ evt: 'lifecycle', state: 'init_error', variables: vars }, 'SENTINEL_STRICT_CONFIG: invalid configuration fails the init');
+    log.error(
+      { evt: 'lifecycle', state: 'init_error', variables: vars },
+      'SENTINEL_STRICT_CONFIG: invalid configuration fails the init',
+    );
     await settleWithin(api.initError('Extension.ConfigInvalid', `invalid Sentinel configuration: ${vars}`), 1000);
     await release();
     return 1;
@@ -193,7 +216,10 @@ export async function runExtension(o: RunOptions): Promise<number> {
     environmentId: randomUUID(),
     sendToAgent: (msg) => channel?.send(msg) ?? false,
     resetEnvironment: async (reason) => {
-      log.error({ evt: 'lifecycle', state: 'reset', reason: reason.slice(0, 200) }, 'resetting this execution environment');
+      log.error(
+        { evt: 'lifecycle', state: 'reset', reason: reason.slice(0, 200) },
+        'resetting this execution environment',
+      );
       await settleWithin(api.exitError('Extension.SentinelReset', reason.slice(0, 200)), 1000);
       await release();
       o.exit(1);
@@ -209,9 +235,16 @@ export async function runExtension(o: RunOptions): Promise<number> {
     try {
       const sub = await api.subscribeTelemetry(listener.uri);
       subscribed = sub.ok;
-      if (!sub.ok) log.warn({ evt: 'lifecycle', status: sub.status, body: sub.body }, 'telemetry subscription refused; continuing without telemetry');
+      if (!sub.ok)
+        log.warn(
+          { evt: 'lifecycle', status: sub.status, body: sub.body },
+          'telemetry subscription refused; continuing without telemetry',
+        );
     } catch (e) {
-      log.warn({ evt: 'lifecycle', err: (e as Error).message }, 'telemetry subscription failed; continuing without telemetry');
+      log.warn(
+        { evt: 'lifecycle', err: (e as Error).message },
+        'telemetry subscription failed; continuing without telemetry',
+      );
     }
   }
 
@@ -254,15 +287,32 @@ export async function runExtension(o: RunOptions): Promise<number> {
         if (subscribed && !summaries.has(id)) pendingInvokes.add(id);
       },
       onShutdown: async (deadlineMs, reason) => {
-        log.info({ evt: 'lifecycle', state: 'shutdown', reason, budgetMs: deadlineMs - Date.now() }, 'SHUTDOWN received');
+        log.info(
+          { evt: 'lifecycle', state: 'shutdown', reason, budgetMs: deadlineMs - Date.now() },
+          'SHUTDOWN received',
+        );
         // Late telemetry (reports of the last invocations) still arrives now; wait for it within a share of the budget.
         const drainUntil = Date.now() + Math.min(500, Math.max(0, (deadlineMs - Date.now()) * 0.25));
         while ((aggregator.hasOpenInvocations() || pendingInvokes.size > 0) && Date.now() < drainUntil) await sleep(10);
         aggregator.flush();
-        const r = await settleWithin(responder?.shutdown(deadlineMs - 200) ?? Promise.resolve(), Math.max(0, deadlineMs - Date.now() - 150));
-        if (!r.ok) log.warn({ evt: 'lifecycle', reason: r.reason }, 'responder did not finish flushing before the shutdown deadline');
+        const r = await settleWithin(
+          responder?.shutdown(deadlineMs - 200) ?? Promise.resolve(),
+          Math.max(0, deadlineMs - Date.now() - 150),
+        );
+        if (!r.ok)
+          log.warn(
+            { evt: 'lifecycle', reason: r.reason },
+            'responder did not finish flushing before the shutdown deadline',
+          );
         log.info(
-          { evt: 'lifecycle', state: 'stopped', invocations, turnaroundMs: turnaround.summary(), counters: counters.snapshot(), remainingMs: deadlineMs - Date.now() },
+          {
+            evt: 'lifecycle',
+            state: 'stopped',
+            invocations,
+            turnaroundMs: turnaround.summary(),
+            counters: counters.snapshot(),
+            remainingMs: deadlineMs - Date.now(),
+          },
           'shutdown complete',
         );
         await release();
@@ -280,7 +330,11 @@ function parseQuarantine(raw: string | undefined): QuarantineInfo | undefined {
   if (!raw) return undefined;
   try {
     const q = JSON.parse(raw) as Partial<QuarantineInfo>;
-    return { incidentId: String(q.incidentId ?? 'unknown'), reason: String(q.reason ?? 'quarantined'), time: String(q.time ?? '') };
+    return {
+      incidentId: String(q.incidentId ?? 'unknown'),
+      reason: String(q.reason ?? 'quarantined'),
+      time: String(q.time ?? ''),
+    };
   } catch {
     return { incidentId: 'unknown', reason: 'quarantined', time: '' };
   }

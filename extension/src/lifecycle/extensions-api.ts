@@ -45,13 +45,20 @@ export class ExtensionsApiClient {
   }
 
   async register(name: string, events: ('INVOKE' | 'SHUTDOWN')[]): Promise<RegisterResult> {
-    const r = await this.call('POST', '/2020-01-01/extension/register', { events }, {
-      'Lambda-Extension-Name': name,
-      'Lambda-Extension-Accept-Feature': 'accountId',
-    });
-    if (r.status !== 200) throw new ExtensionsApiError(`register failed: ${r.status} ${r.body.slice(0, 200)}`, r.status);
+    const r = await this.call(
+      'POST',
+      '/2020-01-01/extension/register',
+      { events },
+      {
+        'Lambda-Extension-Name': name,
+        'Lambda-Extension-Accept-Feature': 'accountId',
+      },
+    );
+    if (r.status !== 200)
+      throw new ExtensionsApiError(`register failed: ${r.status} ${r.body.slice(0, 200)}`, r.status);
     const id = r.headers['lambda-extension-identifier'];
-    if (typeof id !== 'string' || id.length === 0) throw new ExtensionsApiError('register: no Lambda-Extension-Identifier');
+    if (typeof id !== 'string' || id.length === 0)
+      throw new ExtensionsApiError('register: no Lambda-Extension-Identifier');
     this.identifier = id;
     return parseObject(r.body) as RegisterResult;
   }
@@ -71,7 +78,8 @@ export class ExtensionsApiClient {
   /** Long-poll for the next event. No client timeout (the platform holds it until there is an event). */
   async next(): Promise<ExtensionEvent> {
     const r = await this.call('GET', '/2020-01-01/extension/event/next');
-    if (r.status !== 200) throw new ExtensionsApiError(`event/next failed: ${r.status} ${r.body.slice(0, 200)}`, r.status);
+    if (r.status !== 200)
+      throw new ExtensionsApiError(`event/next failed: ${r.status} ${r.body.slice(0, 200)}`, r.status);
     const ev = parseObject(r.body);
     if (ev.eventType === 'INVOKE' && typeof ev.requestId === 'string') return ev as ExtensionEvent;
     if (ev.eventType === 'SHUTDOWN') return ev as ExtensionEvent;
@@ -80,12 +88,22 @@ export class ExtensionsApiClient {
 
   /** Reports a failed init (the platform fails the init and resets the environment). */
   async initError(errorType: string, message: string): Promise<void> {
-    await this.call('POST', '/2020-01-01/extension/init/error', { errorMessage: message, errorType }, { 'Lambda-Extension-Function-Error-Type': errorType });
+    await this.call(
+      'POST',
+      '/2020-01-01/extension/init/error',
+      { errorMessage: message, errorType },
+      { 'Lambda-Extension-Function-Error-Type': errorType },
+    );
   }
 
   /** Reports an error before exiting (the platform resets the environment). */
   async exitError(errorType: string, message: string): Promise<void> {
-    await this.call('POST', '/2020-01-01/extension/exit/error', { errorMessage: message, errorType }, { 'Lambda-Extension-Function-Error-Type': errorType });
+    await this.call(
+      'POST',
+      '/2020-01-01/extension/exit/error',
+      { errorMessage: message, errorType },
+      { 'Lambda-Extension-Function-Error-Type': errorType },
+    );
   }
 
   close(): void {
@@ -101,16 +119,25 @@ export class ExtensionsApiClient {
         h['Content-Type'] = 'application/json';
         h['Content-Length'] = payload.length;
       }
-      const req = http.request({ host: this.host, port: this.port, method, path, headers: h, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= MAX_REPLY_BYTES) chunks.push(c);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: this.host, port: this.port, method, path, headers: h, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= MAX_REPLY_BYTES) chunks.push(c);
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(payload);
     });

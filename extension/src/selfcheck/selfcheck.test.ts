@@ -7,7 +7,11 @@ import { runSelfCheck } from './selfcheck';
 
 describe('NODE_OPTIONS parsing', () => {
   it('finds preloads in both flag forms and honours quotes', () => {
-    expect(tokenizeNodeOptions('--max-old-space-size=100  -r "/opt/a b.js"')).toEqual(['--max-old-space-size=100', '-r', '/opt/a b.js']);
+    expect(tokenizeNodeOptions('--max-old-space-size=100  -r "/opt/a b.js"')).toEqual([
+      '--max-old-space-size=100',
+      '-r',
+      '/opt/a b.js',
+    ]);
     expect(preloadsOf('--require /opt/sentinel/agent.cjs --import=/tmp/x.mjs --enable-source-maps')).toEqual([
       { flag: '--require', module: '/opt/sentinel/agent.cjs' },
       { flag: '--import', module: '/tmp/x.mjs' },
@@ -28,7 +32,12 @@ describe('cold-start self-check', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('reports nothing for our own wrapper and preload, and hashes our files', async () => {
-    const r = await runSelfCheck({ layerRoot: root, extensionName: 'sentinel', execWrapper: '/opt/sentinel-wrapper', nodeOptions: `--require ${root}/sentinel/agent.cjs` });
+    const r = await runSelfCheck({
+      layerRoot: root,
+      extensionName: 'sentinel',
+      execWrapper: '/opt/sentinel-wrapper',
+      nodeOptions: `--require ${root}/sentinel/agent.cjs`,
+    });
     expect(r.findings).toEqual([]);
     expect(r.wrapperIsOurs).toBe(true);
     expect(r.preloadIsOurs).toBe(true);
@@ -39,7 +48,12 @@ describe('cold-start self-check', () => {
   it('reports an unexpected extension, a foreign wrapper and a foreign preload', async () => {
     writeFileSync(path.join(root, 'extensions', 'zz-intruder'), '#!/bin/sh\n');
     mkdirSync(path.join(root, 'extensions', 'subdir')); // directories are not extensions
-    const r = await runSelfCheck({ layerRoot: root, extensionName: 'sentinel', execWrapper: '/tmp/sentinel-wrapper', nodeOptions: '-r /tmp/evil.js' });
+    const r = await runSelfCheck({
+      layerRoot: root,
+      extensionName: 'sentinel',
+      execWrapper: '/tmp/sentinel-wrapper',
+      nodeOptions: '-r /tmp/evil.js',
+    });
     expect(r.findings.map((f) => [f.category, f.kind])).toEqual([
       ['configuration', 'unexpected_extension'],
       ['configuration', 'foreign_wrapper'],
@@ -51,12 +65,25 @@ describe('cold-start self-check', () => {
 
   it('compares with the build manifest and reports modified files', async () => {
     const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-    const files = { 'extensions/sentinel': sha('#!/bin/sh\n'), 'sentinel-wrapper': sha('#!/bin/sh\n'), 'sentinel/extension.cjs': sha('x') };
-    writeFileSync(path.join(root, 'sentinel', 'manifest.json'), JSON.stringify({ version: 1, algorithm: 'sha256', files }));
+    const files = {
+      'extensions/sentinel': sha('#!/bin/sh\n'),
+      'sentinel-wrapper': sha('#!/bin/sh\n'),
+      'sentinel/extension.cjs': sha('x'),
+    };
+    writeFileSync(
+      path.join(root, 'sentinel', 'manifest.json'),
+      JSON.stringify({ version: 1, algorithm: 'sha256', files }),
+    );
     expect((await runSelfCheck({ layerRoot: root, extensionName: 'sentinel' })).record.manifest).toBe('match');
     writeFileSync(path.join(root, 'sentinel', 'extension.cjs'), 'tampered');
     const r = await runSelfCheck({ layerRoot: root, extensionName: 'sentinel' });
     expect(r.record.manifest).toBe('mismatch');
-    expect(r.findings).toEqual([expect.objectContaining({ category: 'integrity', kind: 'layer_modified', details: expect.objectContaining({ modified: 'sentinel/extension.cjs' }) })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        category: 'integrity',
+        kind: 'layer_modified',
+        details: expect.objectContaining({ modified: 'sentinel/extension.cjs' }),
+      }),
+    ]);
   });
 });

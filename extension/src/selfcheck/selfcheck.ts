@@ -58,7 +58,9 @@ async function hashLayer(layerRoot: string, extensionName: string): Promise<Reco
   const out: Record<string, string> = {};
   for (const f of files.sort()) {
     try {
-      out[f] = createHash('sha256').update(await readFile(path.join(layerRoot, f))).digest('hex');
+      out[f] = createHash('sha256')
+        .update(await readFile(path.join(layerRoot, f)))
+        .digest('hex');
     } catch {
       // absent (e.g. no wrapper in a test layer)
     }
@@ -68,7 +70,9 @@ async function hashLayer(layerRoot: string, extensionName: string): Promise<Reco
 
 async function readManifest(layerRoot: string): Promise<Record<string, string> | undefined> {
   try {
-    const m = JSON.parse(await readFile(path.join(layerRoot, 'sentinel', 'manifest.json'), 'utf8')) as { files?: Record<string, string> };
+    const m = JSON.parse(await readFile(path.join(layerRoot, 'sentinel', 'manifest.json'), 'utf8')) as {
+      files?: Record<string, string>;
+    };
     return m && typeof m.files === 'object' ? m.files : undefined;
   } catch {
     return undefined;
@@ -80,7 +84,10 @@ export async function runSelfCheck(input: SelfCheckInput): Promise<SelfCheckResu
   const extDir = path.join(input.layerRoot, 'extensions');
   let extensions: string[] = [];
   try {
-    extensions = (await readdir(extDir, { withFileTypes: true })).filter((d) => !d.isDirectory()).map((d) => d.name).sort();
+    extensions = (await readdir(extDir, { withFileTypes: true }))
+      .filter((d) => !d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     // no extensions dir: nothing to compare
   }
@@ -130,13 +137,24 @@ export async function runSelfCheck(input: SelfCheckInput): Promise<SelfCheckResu
 
   const hashes = await hashLayer(input.layerRoot, input.extensionName);
   const layerHash = createHash('sha256')
-    .update(Object.entries(hashes).map(([f, h]) => `${f}\0${h}\n`).join(''))
+    .update(
+      Object.entries(hashes)
+        .map(([f, h]) => `${f}\0${h}\n`)
+        .join(''),
+    )
     .digest('hex');
   const manifest = await readManifest(input.layerRoot);
   let manifestState: 'absent' | 'match' | 'mismatch' = 'absent';
   let unlisted: string[] = [];
   if (manifest) {
-    const modified = Object.entries(manifest).filter(([f, h]) => (f.startsWith('sentinel/') || f === 'sentinel-wrapper' || f.startsWith('extensions/sentinel')) && hashes[f] !== undefined && hashes[f] !== h).map(([f]) => f);
+    const modified = Object.entries(manifest)
+      .filter(
+        ([f, h]) =>
+          (f.startsWith('sentinel/') || f === 'sentinel-wrapper' || f.startsWith('extensions/sentinel')) &&
+          hashes[f] !== undefined &&
+          hashes[f] !== h,
+      )
+      .map(([f]) => f);
     unlisted = Object.keys(hashes).filter((f) => manifest[f] === undefined);
     // Files the manifest does not list are recorded but not alarming on their own: nothing loads them by itself.
     manifestState = modified.length === 0 ? 'match' : 'mismatch';

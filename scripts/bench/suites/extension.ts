@@ -32,7 +32,8 @@ function peakRssMb(pid: number): number {
 /** CPU time of all threads of a live process (ms): less sensitive to a loaded machine than wall time. */
 function cpuMs(pid: number): number {
   let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+  for (const t of readdirSync(`/proc/${pid}/task`))
+    ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
   return ns / 1e6;
 }
 
@@ -42,7 +43,13 @@ async function startExtension(root: string, tmp: string) {
   const t0 = nowMs();
   let out = '';
   const child = spawn(launcher, [], {
-    env: { PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: api.runtimeApi, SENTINEL_CHANNEL_DIR: path.join(tmp, `ch-${process.hrtime.bigint()}`), AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
+    env: {
+      PATH: process.env.PATH,
+      AWS_LAMBDA_RUNTIME_API: api.runtimeApi,
+      SENTINEL_CHANNEL_DIR: path.join(tmp, `ch-${process.hrtime.bigint()}`),
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout?.on('data', (c: Buffer) => {
@@ -82,14 +89,24 @@ async function turnaround(api: FakeExtensionsApi, n: number, telemetry: boolean)
   for (let i = 0; i < n; i++) {
     const id = `bench-${i}`;
     if (telemetry)
-      await api.postTelemetry([ev('platform.start', { requestId: id }), ev('function', `t\t${id}\tINFO\tline ${i}`), ev('platform.runtimeDone', { requestId: id, status: 'success', metrics: { durationMs: 1 } })]);
+      await api.postTelemetry([
+        ev('platform.start', { requestId: id }),
+        ev('function', `t\t${id}\tINFO\tline ${i}`),
+        ev('platform.runtimeDone', { requestId: id, status: 'success', metrics: { durationMs: 1 } }),
+      ]);
     const t0 = nowMs();
     api.invoke(id);
     await api.waitForNext(base + i + 1);
     out.push(api.nextCalls[base + i] - t0);
     // The report comes after event/next, as on Lambda.
     if (telemetry)
-      await api.postTelemetry([ev('platform.report', { requestId: id, status: 'success', metrics: { durationMs: 1, billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: 50 } })]);
+      await api.postTelemetry([
+        ev('platform.report', {
+          requestId: id,
+          status: 'success',
+          metrics: { durationMs: 1, billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: 50 },
+        }),
+      ]);
   }
   return out;
 }
@@ -134,7 +151,9 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
         'ms',
         15,
         async () => {
-          const p = spawn(process.execPath, ['-e', "process.stdout.write('x'); setTimeout(() => {}, 60000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+          const p = spawn(process.execPath, ['-e', "process.stdout.write('x'); setTimeout(() => {}, 60000)"], {
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
           await new Promise((r) => p.stdout?.once('data', r));
           const c = cpuMs(p.pid as number);
           p.kill();
@@ -153,7 +172,10 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     // Turnaround and memory in one warm run.
     const N = 300;
     const bareApi = await FakeExtensionsApi.start();
-    const bare = spawn(process.execPath, ['-e', BARE_CLIENT], { env: { PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: bareApi.runtimeApi }, stdio: 'ignore' });
+    const bare = spawn(process.execPath, ['-e', BARE_CLIENT], {
+      env: { PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: bareApi.runtimeApi },
+      stdio: 'ignore',
+    });
     await bareApi.waitForNext(1);
     const bareTimes = await turnaround(bareApi, N, false);
     await stop(bareApi, bare);

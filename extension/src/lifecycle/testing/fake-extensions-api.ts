@@ -49,9 +49,21 @@ export class FakeExtensionsApi extends EventEmitter {
     const url = req.url ?? '';
     if (url === '/2020-01-01/extension/register' && req.method === 'POST') {
       const b = JSON.parse(body) as { events: string[] };
-      this.registered = { name: String(req.headers['lambda-extension-name']), events: b.events, acceptFeature: req.headers['lambda-extension-accept-feature'] as string | undefined, id: this.id };
+      this.registered = {
+        name: String(req.headers['lambda-extension-name']),
+        events: b.events,
+        acceptFeature: req.headers['lambda-extension-accept-feature'] as string | undefined,
+        id: this.id,
+      };
       res.writeHead(200, { 'content-type': 'application/json', 'lambda-extension-identifier': this.id });
-      res.end(JSON.stringify({ functionName: 'fake-fn', functionVersion: '$LATEST', handler: 'index.handler', accountId: '123456789012' }));
+      res.end(
+        JSON.stringify({
+          functionName: 'fake-fn',
+          functionVersion: '$LATEST',
+          handler: 'index.handler',
+          accountId: '123456789012',
+        }),
+      );
       this.emit('register');
       return;
     }
@@ -69,7 +81,11 @@ export class FakeExtensionsApi extends EventEmitter {
     }
     const m = /^\/2020-01-01\/extension\/(init|exit)\/error$/.exec(url);
     if (m && req.method === 'POST') {
-      this.errorCalls.push({ kind: m[1] as 'init' | 'exit', errorType: String(req.headers['lambda-extension-function-error-type']), body });
+      this.errorCalls.push({
+        kind: m[1] as 'init' | 'exit',
+        errorType: String(req.headers['lambda-extension-function-error-type']),
+        body,
+      });
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"OK"}');
       this.emit('error-call');
       return;
@@ -101,11 +117,18 @@ export class FakeExtensionsApi extends EventEmitter {
     const res = this.pending;
     if (!res) throw new Error('no pending event/next');
     this.pending = undefined;
-    res.writeHead(200, { 'content-type': 'application/json', 'lambda-extension-event-identifier': randomUUID() }).end(JSON.stringify(event));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'lambda-extension-event-identifier': randomUUID() })
+      .end(JSON.stringify(event));
   }
 
   invoke(requestId: string, deadlineInMs = 3000): void {
-    this.deliver({ eventType: 'INVOKE', deadlineMs: Date.now() + deadlineInMs, requestId, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:fake-fn' });
+    this.deliver({
+      eventType: 'INVOKE',
+      deadlineMs: Date.now() + deadlineInMs,
+      requestId,
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:fake-fn',
+    });
   }
 
   shutdown(budgetMs = 2000, reason = 'spindown'): void {
@@ -120,10 +143,19 @@ export class FakeExtensionsApi extends EventEmitter {
     const host = u.hostname === 'sandbox.localdomain' ? '127.0.0.1' : u.hostname;
     const body = JSON.stringify(events);
     return new Promise((resolve, reject) => {
-      const req = http.request({ host, port: Number(u.port), path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        {
+          host,
+          port: Number(u.port),
+          path: u.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
