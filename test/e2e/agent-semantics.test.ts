@@ -86,6 +86,23 @@ describe.each(availableRuntimes())('agent semantics on Node $major', ({ node }) 
     }
   });
 
+  it('hostile events (6 MiB, deep nesting, binary, invalid UTF-8) never break hooked operations', async () => {
+    const { stdout } = await run(node, ['-r', agent, join(fixtures, 'hostile-probe.cjs')], {
+      env: { ...baseEnv, SENTINEL_MODE: 'block', SENTINEL_EXEC_ALLOW: 'echo' },
+      timeout: 30000,
+      maxBuffer: 1 << 20,
+    });
+    const good = { ok: true, fast: true };
+    expect(JSON.parse(stdout)).toEqual({
+      huge: good,
+      deep: good,
+      binary: good,
+      invalidUtf8: good,
+      manyStrings: good,
+      internalErrors: 0,
+    });
+  });
+
   it('ESM importers see the hooked builtins', async () => {
     const plain = await probe(node, join(fixtures, 'esm-probe.mjs'), false);
     const hooked = await probe(node, join(fixtures, 'esm-probe.mjs'), true);
