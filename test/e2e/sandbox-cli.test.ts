@@ -3,7 +3,10 @@
  * done-criterion: the report carries the handler's result and a test extension's telemetry in platform order.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availableRuntimes } from '../../scripts/lib/runtimes';
 import type { TelemetryEvent } from '../../scripts/sandbox/emulator';
 import { FUNCTIONS, makeLayer, REPO, recorderVar } from './helpers/sandbox';
 
@@ -109,20 +112,31 @@ describe('sentinel sandbox CLI', () => {
     expect(without.awsCalls).toEqual([]);
   });
 
-  test('without --json a readable summary is printed', async () => {
-    const r = await sentinel([
-      'sandbox',
-      '--code',
-      join(FUNCTIONS, 'echo'),
-      '--handler',
-      'index.handler',
-      '--event',
-      '{"z":26}',
-      '--no-aws',
-    ]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/invoke #1 [0-9a-f-]{36}: success \(200\)/);
-    expect(r.stdout).toContain('"received":{"z":26}');
+  test('without --json a readable summary is printed; --event @FILE and --node select the input and Node', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-cli-'));
+    const eventFile = join(dir, 'event.json');
+    writeFileSync(eventFile, '{"z":26}');
+    const newest = availableRuntimes().at(-1) as { major: number; node: string };
+    try {
+      const r = await sentinel([
+        'sandbox',
+        '--code',
+        join(FUNCTIONS, 'echo'),
+        '--handler',
+        'index.handler',
+        '--event',
+        `@${eventFile}`,
+        '--node',
+        newest.node,
+        '--no-aws',
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`on Node ${newest.major}, runtime builtin`);
+      expect(r.stdout).toMatch(/invoke #1 [0-9a-f-]{36}: success \(200\)/);
+      expect(r.stdout).toContain('"received":{"z":26}');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.each([
