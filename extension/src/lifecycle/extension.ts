@@ -81,14 +81,6 @@ export async function runExtension(o: RunOptions): Promise<number> {
     preloadsOf(args.nodeOptions).map((p) => p.module),
   );
 
-  // Started now, finished while we wait for the platform: never on the path to the first event/next.
-  const selfCheck = runSelfCheck({
-    layerRoot: o.layerRoot,
-    extensionName: args.name,
-    nodeOptions: args.nodeOptions,
-    execWrapper: env.AWS_LAMBDA_EXEC_WRAPPER,
-  });
-
   // ---- telemetry → summaries, runtimeDone waits, silent-agent check
   const runtimeDone = new RuntimeDoneWaiter();
   const ledger = new HeartbeatLedger();
@@ -248,14 +240,6 @@ export async function runExtension(o: RunOptions): Promise<number> {
     }
   }
 
-  void selfCheck.then(
-    (r) => {
-      log.info({ evt: 'selfcheck', selfcheck: { ...r.record, agentExpected: expectAgent } }, 'cold-start self-check');
-      for (const f of r.findings) responder?.onFinding(f);
-    },
-    (e: Error) => log.error({ evt: 'selfcheck', err: e.message }, 'self-check failed'),
-  );
-
   log.info(
     {
       evt: 'lifecycle',
@@ -270,6 +254,23 @@ export async function runExtension(o: RunOptions): Promise<number> {
     },
     'registered; entering the event loop',
   );
+
+  // The self-check (file hashes) runs once our first event/next is on its way: off the cold-start path. With
+  // on-demand init the first invocation is already waiting, so it completes at once; elsewhere it completes on thaw.
+  setTimeout(() => {
+    runSelfCheck({
+      layerRoot: o.layerRoot,
+      extensionName: args.name,
+      nodeOptions: args.nodeOptions,
+      execWrapper: env.AWS_LAMBDA_EXEC_WRAPPER,
+    }).then(
+      (r) => {
+        log.info({ evt: 'selfcheck', selfcheck: { ...r.record, agentExpected: expectAgent } }, 'cold-start self-check');
+        for (const f of r.findings) responder?.onFinding(f);
+      },
+      (e: Error) => log.error({ evt: 'selfcheck', err: e.message }, 'self-check failed'),
+    );
+  }, 0);
 
   const turnaround = new SampleWindow();
   let invocations = 0;
