@@ -78,6 +78,8 @@ describe.each(availableRuntimes())('agent semantics on Node $major', ({ node }) 
         httpGet: blocked,
         fetch: blocked,
         netConnect: blocked,
+        dnsLookup: blocked,
+        dnsPromises: blocked,
         Function: blocked,
         ran: false,
       });

@@ -22,6 +22,8 @@ import { ModuleHooks } from '../hooks/modules';
 import { NetworkHooks } from '../hooks/network';
 
 export const LAZY_BUILTINS = [
+  'dns',
+  'dns/promises',
   'child_process',
   'net',
   'tls',
@@ -84,6 +86,11 @@ export class Installer {
           break;
         case 'vm':
           this.step(name, () => this.code.installVm(require('node:vm') as typeof vmT));
+          break;
+        case 'dns':
+        case 'dns/promises':
+          if (name === 'dns/promises') this.installBuiltin('dns');
+          else this.step(name, () => this.network.installDns(require('node:dns') as typeof import('node:dns')));
           break;
         case 'fs/promises':
           this.step(name, () => this.fsHooks.installPromises(require('node:fs') as typeof fsT));

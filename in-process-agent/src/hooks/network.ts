@@ -6,6 +6,7 @@
  * URL, headers and body (secret values leaving the function) and to fail in their own convention; requests
  * made with the npm `undici` package are seen through its diagnostics channel (report only).
  */
+import type * as dnsT from 'node:dns';
 import type * as httpT from 'node:http';
 import type * as netT from 'node:net';
 import type { Agent } from '../core/agent';
@@ -25,6 +26,19 @@ export interface Target {
   protocol: Protocol;
   url?: string;
 }
+
+const DNS_FNS = [
+  'lookup',
+  'resolve',
+  'resolve4',
+  'resolve6',
+  'resolveAny',
+  'resolveCname',
+  'resolveMx',
+  'resolveNs',
+  'resolveTxt',
+  'resolveSrv',
+] as const;
 
 /** Set while an http(s) wrapper runs the original request synchronously: the socket hook then skips the
  *  pre-connect check already done (or applies its block decision). */
@@ -143,7 +157,14 @@ export class NetworkHooks {
             process.nextTick(() => this.destroy(e));
             return this;
           }
-          return original.apply(this, a);
+          // The name resolution inside connect() belongs to this (already checked) connection, not to a DNS query
+          // of the function's own: the dns hooks stand down meanwhile.
+          agent.guard++;
+          try {
+            return original.apply(this, a);
+          } finally {
+            agent.guard--;
+          }
         },
     );
   }
@@ -263,6 +284,53 @@ export class NetworkHooks {
           return original.apply(this, a);
         },
     );
+  }
+
+  /**
+   * DNS queries made by the function itself (`dns.lookup`, `dns.resolve*`, and their promise versions): names
+   * outside the egress allow-list, DNS-over-HTTPS names and mining pools. Lookups inside a socket connect are part
+   * of that connection and pass through.
+   */
+  installDns(dns: typeof dnsT): void {
+    const check = (sink: string, host: unknown): Error | undefined => {
+      if (this.agent.guard > 0 || typeof host !== 'string' || host === '') return undefined;
+      const t: Target = { host: stripBrackets(host), port: 53, protocol: 'dns' };
+      return this.agent.check(
+        sink,
+        () => [host],
+        (inputs) => this.outbound(t, inputs),
+        { evalOrigin: true },
+      );
+    };
+    for (const fn of DNS_FNS) {
+      this.agent.hooks.patch(
+        dns,
+        fn,
+        `dns.${fn}`,
+        (original) =>
+          function (this: unknown, ...a: unknown[]) {
+            const err = check(`dns.${fn}`, a[0]);
+            if (err) {
+              const cb = a[a.length - 1];
+              if (typeof cb !== 'function') throw err;
+              process.nextTick(cb as AnyFn, err);
+              return undefined;
+            }
+            return original.apply(this, a);
+          },
+      );
+      this.agent.hooks.patch(
+        dns.promises,
+        fn,
+        `dns.promises.${fn}`,
+        (original) =>
+          function (this: unknown, ...a: unknown[]) {
+            const err = check(`dns.promises.${fn}`, a[0]);
+            if (err) return Promise.reject(err);
+            return original.apply(this, a);
+          },
+      );
+    }
   }
 
   /** npm undici (and Node's bundled undici) publish every request; report only (it is already under way). */
