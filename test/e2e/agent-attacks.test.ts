@@ -44,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   { t: 'ssrf', event: ({ port }) => ({ url: `http://localhost:${port}/admin` }) },
   { t: 'runtime', event: () => ({}) },
   { t: 'drop', event: () => ({}) },
+  { t: 'dropEsm', event: () => ({}) },
   { t: 'pollute', event: () => ({ body: '{"__proto__":{"polluted":"yes"}}' }) },
   { t: 'tamper', event: () => ({}) },
 ];
@@ -73,7 +74,7 @@ interface Run {
   paths: string[];
 }
 
-const MARKERS = ['pwned-cmd', 'pwned-eval', 'pwned-drop', 'pwned-require'];
+const MARKERS = ['pwned-cmd', 'pwned-eval', 'pwned-drop', 'pwned-require', 'pwned-import'];
 
 async function runScenarios(node: string, handler: string, mode: 'monitor' | 'block'): Promise<Run> {
   const layer = agentLayer();
@@ -118,7 +119,7 @@ const matrix = availableRuntimes().flatMap(({ major, node }) => [
   { major, node, style: 'ESM', handler: 'esm.handler' },
 ]);
 
-describe.each(matrix)('agent on Node $major, $style handler', ({ node, handler }) => {
+describe.each(matrix)('agent on Node $major, $style handler', ({ major, node, handler }) => {
   let monitor: Run;
   beforeAll(async () => {
     monitor = await runScenarios(node, handler, 'monitor');
@@ -139,9 +140,17 @@ describe.each(matrix)('agent on Node $major, $style handler', ({ node, handler }
       'pwned-eval': true,
       'pwned-drop': true,
       'pwned-require': true,
+      'pwned-import': true,
     });
     expect(monitor.paths.some((p) => p.startsWith('/collect?k=') && !p.endsWith('=undefined'))).toBe(true);
     expect(monitor.paths).toContain('/admin');
+  });
+
+  it(`ES module dropped in /tmp and imported: ${major >= 22 ? 'reported' : 'not seen on Node 20 (no in-thread loader hooks)'}`, () => {
+    const esmDrop = monitor.findings.find((f) => f.sink === 'import' && f.category === 'dropper');
+    if (major >= 22)
+      expect(esmDrop).toMatchObject({ kind: 'load_dropped_file', requestId: monitor.results.dropEsm.requestId });
+    else expect(esmDrop).toBeUndefined();
   });
 
   it('attributes findings to the invocation and the input path', () => {
@@ -163,7 +172,7 @@ describe.each(matrix)('agent on Node $major, $style handler', ({ node, handler }
 
 describe.each(availableRuntimes().map((r) => ({ ...r, handler: r.major === 24 ? 'esm.handler' : 'index.handler' })))(
   'agent block mode on Node $major ($handler)',
-  ({ node, handler }) => {
+  ({ major, node, handler }) => {
     let block: Run;
     beforeAll(async () => {
       block = await runScenarios(node, handler, 'block');
@@ -175,6 +184,8 @@ describe.each(availableRuntimes().map((r) => ({ ...r, handler: r.major === 24 ? 
         'pwned-eval': false,
         'pwned-drop': false,
         'pwned-require': false,
+        // Node 20 has no in-thread ESM loader hooks: the import itself is not stopped there.
+        'pwned-import': major < 22,
       });
       // The credential read is blocked (reads as unset), so nothing secret leaves; the SSRF request never arrives.
       expect(block.paths).toEqual(['/collect?k=undefined']);

@@ -44,6 +44,7 @@ export class Installer {
   private readonly code: CodeHooks;
   private readonly network: NetworkHooks;
   private readonly fsHooks: FsHooks;
+  private moduleHooks: ModuleHooks | undefined;
 
   constructor(private readonly agent: Agent) {
     this.code = new CodeHooks(agent);
@@ -58,7 +59,10 @@ export class Installer {
     this.step('timers', () => this.code.installTimers(globalThis, require('node:timers') as typeof timersT));
     this.step('fetch', () => this.network.installFetch(globalThis));
     this.step('binding', () => installBindingHooks(this.agent));
-    this.step('modules', () => new ModuleHooks(this.agent, (name) => this.installBuiltin(name)).install(CjsModule));
+    this.step('modules', () => {
+      this.moduleHooks = new ModuleHooks(this.agent, (name) => this.installBuiltin(name));
+      this.moduleHooks.install(CjsModule);
+    });
     this.step('env', () => installEnvHook(this.agent));
     // No syncBuiltinESMExports here: no ES module has imported a builtin yet, and later facades copy the patched
     // exports when they are created.
@@ -107,6 +111,12 @@ export class Installer {
 
   installAll(): void {
     for (const name of LAZY_BUILTINS) this.installBuiltin(name);
+    // Before user code loads: ES module loads go through the module-load policy where Node supports it.
+    this.step('esm-hooks', () =>
+      this.moduleHooks?.installEsmHook(
+        require('node:module') as unknown as Parameters<ModuleHooks['installEsmHook']>[0],
+      ),
+    );
   }
 
   private sync(): void {

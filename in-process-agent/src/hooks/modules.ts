@@ -5,6 +5,7 @@
  * While the loader itself reads a module's source, fs hooks stand down (those reads are not the function's).
  */
 import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Agent } from '../core/agent';
 import { checkModuleLoad } from '../policy/module-policy';
 import type { AnyFn } from './registry';
@@ -39,6 +40,7 @@ export class ModuleHooks {
   private readonly resolveCache = new Map<string, string>();
   /** The runtime's module search path (NODE_PATH) and its real paths (dependency layers may link elsewhere). */
   private searchPathCache: string[] | undefined;
+  private esmHooked = false;
 
   constructor(
     private readonly agent: Agent,
@@ -124,6 +126,44 @@ export class ModuleHooks {
       this.searchPathCache = [...out];
     }
     return this.searchPathCache;
+  }
+
+  /**
+   * ES module loads (Node ≥ 22.15 / 24: `module.registerHooks`, in-thread and synchronous): the same policy for
+   * every file an `import` resolves to. Node 20 has no in-thread hooks, so there ES modules are not checked.
+   */
+  installEsmHook(moduleApi: { registerHooks?: (h: { resolve: AnyFn }) => unknown }): boolean {
+    if (typeof moduleApi.registerHooks !== 'function' || this.esmHooked) return false;
+    this.esmHooked = true;
+    const self = this;
+    moduleApi.registerHooks({
+      resolve(this: unknown, specifier: unknown, context: unknown, nextResolve: AnyFn) {
+        const result = nextResolve(specifier, context) as { url?: unknown };
+        if (self.agent.guard === 0 && typeof result?.url === 'string' && result.url.startsWith('file:')) {
+          let err: Error | undefined;
+          try {
+            err = self.checkUrl(result.url);
+          } catch (e) {
+            self.agent.internalError(e, 'esm.resolve');
+          }
+          if (err) throw err;
+        }
+        return result;
+      },
+    });
+    return true;
+  }
+
+  private checkUrl(url: string): Error | undefined {
+    const file = fileURLToPath(url);
+    if (this.checkedFiles.has(file)) return undefined;
+    this.checkedFiles.add(file);
+    return this.agent.check(
+      'import',
+      () => [file],
+      () => checkModuleLoad(file, this.agent.roots, this.agent.droppedFiles, this.searchPath()),
+      { evalOrigin: true },
+    );
   }
 
   private checkFile(Module: ModuleStatic, a: unknown[]): Error | undefined {
