@@ -28,6 +28,8 @@ const entries = [
   ['sandbox', 'scripts/sandbox/runtime/bootstrap.ts', 'sandbox/runtime/bootstrap.mjs', 'esm'],
   ['layer', 'extension/src/main.ts', 'layer/sentinel/extension.cjs', 'cjs'],
   ['layer', 'in-process-agent/src/preload.ts', 'layer/sentinel/agent.cjs', 'cjs'],
+  // The agent proper, loaded by agent.cjs (preload-only attach) or by the shim (exec wrapper).
+  ['layer', 'in-process-agent/src/core-entry.ts', 'layer/sentinel/agent-core.cjs', 'cjs'],
   // Detectors + input extraction, loaded by agent.cjs on first use (keeps the preload small).
   ['layer', 'in-process-agent/src/lazy-entry.ts', 'layer/sentinel/agent-lazy.cjs', 'cjs'],
   ['layer', 'in-process-agent/src/shim.ts', 'layer/sentinel/shim.mjs', 'esm'],
