@@ -16,11 +16,11 @@ function agentApi(): ShimAgentApi | undefined {
   const key = Symbol.for('sentinel.agent');
   let api = (globalThis as Record<symbol, unknown>)[key] as ShimAgentApi | undefined;
   if (!api) {
-    // NODE_OPTIONS lost the preload (e.g. overwritten by a later wrapper): start the agent from here.
+    // Wrapper mode: the preload only marked the process; the agent boots here, right before the user's code.
     try {
       // `require` here is the bundle's createRequire(import.meta.url) (build banner): the agent beside the shim.
-      const beside = './agent.cjs';
-      require(beside);
+      const beside = './agent-core.cjs';
+      (require(beside) as { bootAgent: () => unknown }).bootAgent();
       api = (globalThis as Record<symbol, unknown>)[key] as ShimAgentApi | undefined;
     } catch {
       api = undefined;

@@ -15,7 +15,7 @@ export interface Frame {
 
 /** Directory of the agent bundle (or of the agent sources under test): frames in it are ours. */
 const AGENT_DIR = typeof __dirname === 'string' ? path.resolve(__dirname, '..') : '';
-const LAYER_BUNDLE = /[/\\]sentinel[/\\](agent\.cjs|shim\.mjs)$/;
+const LAYER_BUNDLE = /[/\\]sentinel[/\\](agent(-core|-lazy)?\.cjs|shim\.mjs)$/;
 
 function isInternal(file: string): boolean {
   return file.startsWith('node:') || file.startsWith('internal/') || file === 'native' || file === '';

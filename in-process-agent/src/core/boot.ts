@@ -12,6 +12,7 @@ import { wrapHandler, type WrapOptions } from '../handler/wrap';
 import type { AnyFn } from '../hooks/registry';
 import { Agent, AGENT_KEY, AGENT_VERSION } from './agent';
 import { Installer } from './install';
+import { shouldStart } from './should-start';
 
 export type AttachMode = 'wrapper' | 'preload';
 
@@ -26,11 +27,7 @@ export interface AgentApi {
   version: string;
 }
 
-export function shouldStart(env: NodeJS.ProcessEnv, pid: number = process.pid): boolean {
-  if (!env._HANDLER && !env.SENTINEL_HANDLER) return false;
-  const active = env.SENTINEL_AGENT_ACTIVE;
-  return !active || active === String(pid);
-}
+export { shouldStart } from './should-start';
 
 export function rootsFrom(env: NodeJS.ProcessEnv, agentDir: string): Roots {
   const tmp = new Set<string>(['/tmp']);

@@ -38,7 +38,16 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     await exec(process.execPath, args, { env: e });
     return nowMs() - t0;
   };
-  results.push(await sideBySide('process start (node -e 0), wrapper mode', 'ms', 30, () => start(['-e', '0']), () => start(['-r', agent, '-e', '0']), 1.1));
+  results.push(
+    await sideBySide(
+      'process start (node -e 0), wrapper mode',
+      'ms',
+      30,
+      () => start(['-e', '0']),
+      () => start(['-r', agent, '-e', '0']),
+      1.1,
+    ),
+  );
   const preloadEnv = { ...env, SENTINEL_HANDLER: '', _HANDLER: 'index.handler' };
   const preload = await sideBySide(
     'process start (node -e 0), preload-only mode',
@@ -50,9 +59,11 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
   preload.notes = 'preload-only attach hooks every builtin at once (no shim to defer to); informational';
   results.push(preload);
 
+  // Hook overhead: the agent fully booted at preload (preload-only attach hooks everything, like the shim does).
+  const loopEnv = { ...env, SENTINEL_HANDLER: '', _HANDLER: 'index.handler' };
   const loopOnce = async (kind: string, n: number, withAgent: boolean) => {
     const args = withAgent ? ['-r', agent, loop, kind, String(n)] : [loop, kind, String(n)];
-    const { stdout } = await exec(process.execPath, args, { env });
+    const { stdout } = await exec(process.execPath, args, { env: loopEnv });
     return Number(stdout.trim()) / 1000; // µs per op
   };
   const loops: Array<[string, string, number, number]> = [
@@ -62,7 +73,16 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     ['loopback fetch', 'fetch', 2000, 1.05],
   ];
   for (const [name, kind, n, target] of loops) {
-    results.push(await sideBySide(name, 'µs/op', 7, () => loopOnce(kind, n, false), () => loopOnce(kind, n, true), target));
+    results.push(
+      await sideBySide(
+        name,
+        'µs/op',
+        7,
+        () => loopOnce(kind, n, false),
+        () => loopOnce(kind, n, true),
+        target,
+      ),
+    );
   }
 
   results.push(await warmHandler(ctx));
@@ -93,7 +113,14 @@ async function warmHandler(ctx: Ctx): Promise<BenchResult> {
       await env.settled();
       return r.durationMs;
     };
-    const r = await sideBySide('warm handler in the sandbox, with vs without the layer', 'ms', 60, () => invoke(plain), () => invoke(guarded), 1.05);
+    const r = await sideBySide(
+      'warm handler in the sandbox, with vs without the layer',
+      'ms',
+      60,
+      () => invoke(plain),
+      () => invoke(guarded),
+      1.05,
+    );
     r.notes = 'median of invoke → response latency; extension work after the response is not on this path';
     return r;
   } finally {
