@@ -28,35 +28,46 @@ export function isAgentFile(file: string): boolean {
   );
 }
 
-/** Captures up to `limit` frames of the current stack (agent and node internal frames included). */
-export function captureFrames(limit = 40): Frame[] {
+function captureSites(limit: number): NodeJS.CallSite[] {
   const prevPrepare = Error.prepareStackTrace;
   const prevLimit = Error.stackTraceLimit;
-  let sites: NodeJS.CallSite[] = [];
   try {
     Error.stackTraceLimit = limit;
     Error.prepareStackTrace = (_e, s) => s;
     const holder: { stack?: unknown } = {};
-    Error.captureStackTrace(holder, captureFrames);
-    sites = (holder.stack as NodeJS.CallSite[]) ?? [];
+    Error.captureStackTrace(holder, captureSites);
+    return (holder.stack as NodeJS.CallSite[]) ?? [];
   } finally {
     Error.prepareStackTrace = prevPrepare;
     Error.stackTraceLimit = prevLimit;
   }
-  const out: Frame[] = [];
-  for (const s of sites) {
-    const isEval = s.isEval();
-    let file = s.getFileName() ?? '';
-    if (file.startsWith('file://')) file = decodeURIComponent(file.slice(7));
-    out.push({
-      file,
-      line: s.getLineNumber() ?? 0,
-      column: s.getColumnNumber() ?? 0,
-      isEval,
-      evalOrigin: isEval ? (s.getEvalOrigin() ?? undefined) : undefined,
-    });
-  }
-  return out;
+}
+
+/**
+ * The first frame among the top `limit` that runs code evaluated from a string, or undefined. Only `isEval()` is
+ * asked of the other frames (file and line positions are the expensive part of a call site).
+ */
+export function evalFrameOnStack(limit: number): Frame | undefined {
+  for (const s of captureSites(limit)) if (s.isEval()) return toFrame(s);
+  return undefined;
+}
+
+function toFrame(s: NodeJS.CallSite): Frame {
+  const isEval = s.isEval();
+  let file = s.getFileName() ?? '';
+  if (file.startsWith('file://')) file = decodeURIComponent(file.slice(7));
+  return {
+    file,
+    line: s.getLineNumber() ?? 0,
+    column: s.getColumnNumber() ?? 0,
+    isEval,
+    evalOrigin: isEval ? (s.getEvalOrigin() ?? undefined) : undefined,
+  };
+}
+
+/** Captures up to `limit` frames of the current stack (agent and node internal frames included). */
+export function captureFrames(limit = 40): Frame[] {
+  return captureSites(limit).map(toFrame);
 }
 
 /** First frame that is neither the agent nor Node internals (code evaluated from strings counts as user code). */

@@ -10,7 +10,7 @@ import type { Category, Finding } from '../../../protocol/finding';
 import type { InputString } from '../input/extract';
 import type { Roots, Verdict } from '../detectors/types';
 import { type Invocation, InvocationContext } from '../context/invocation';
-import { attribute, captureFrames, type Frame, isAwsSdkPackage, isUnder } from '../context/stack';
+import { attribute, captureFrames, evalFrameOnStack, type Frame, isAwsSdkPackage, isUnder } from '../context/stack';
 import { HookRegistry } from '../hooks/registry';
 import { SentinelBlockedError } from '../policy/blocked-error';
 import { buildFinding } from '../report/build-finding';
@@ -114,8 +114,7 @@ export class Agent {
       let frames: Frame[] | undefined = opts.frames;
       if (opts.evalOrigin) {
         // Evaluated code calls sinks directly or through a few library frames: a short capture keeps this cheap.
-        const head = frames ?? captureFrames(EVAL_CHECK_DEPTH);
-        const evalFrame = head.find((f) => f.isEval);
+        const evalFrame = opts.frames ? opts.frames.find((f) => f.isEval) : evalFrameOnStack(EVAL_CHECK_DEPTH);
         if (evalFrame) {
           verdicts.push({
             category: 'code_injection',

@@ -38,6 +38,9 @@ export function installPreloadHandlerWrap(api: AgentApi, env: NodeJS.ProcessEnv)
     }
     return exports;
   };
+  // This wrapper now holds the agent's Module._load hook: keep the integrity check pointed at it.
+  const patch = api.agent.hooks.patches.find((p) => p.target === M && p.key === '_load');
+  if (patch) patch.wrapper = M._load;
 }
 
 function wrapExport(api: AgentApi, exports: unknown, handlerPath: string): void {
