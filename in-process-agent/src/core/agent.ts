@@ -18,8 +18,13 @@ import { buildFinding } from '../report/build-finding';
 export const AGENT_VERSION = '0.1.0';
 /** Findings per invocation (and for the init phase) beyond which further ones are counted as dropped. */
 const MAX_FINDINGS_PER_SCOPE = 64;
-/** Frames inspected for `eval at` origins on every dangerous operation. */
+/** Frames inspected for `eval at` origins on dangerous operations. */
 const EVAL_CHECK_DEPTH = 12;
+/**
+ * Stack captures cost microseconds: operations without any other verdict get the eval-origin check for their first
+ * EVAL_CHECKS_PER_SCOPE occurrences per invocation (and outside invocations), not in every iteration of a tight loop.
+ */
+const EVAL_CHECKS_PER_SCOPE = 64;
 /** Verdict kinds that are normal when the AWS SDK performs the operation. */
 const SDK_EXPECTED_KINDS = new Set(['credentials_file', 'secret_env_read']);
 
@@ -60,6 +65,8 @@ export class Agent {
   channelStats: () => { dropped: number; queued: number } = () => ({ dropped: 0, queued: 0 });
   private readonly internalReported = new Set<string>();
   private initFindings = 0;
+  private initEvalChecks = 0;
+  private readonly evalChecks = new WeakMap<Invocation, number>();
   private readonly findingsPerInvocation = new WeakMap<Invocation, number>();
 
   constructor(
@@ -114,7 +121,11 @@ export class Agent {
       let frames: Frame[] | undefined = opts.frames;
       if (opts.evalOrigin) {
         // Evaluated code calls sinks directly or through a few library frames: a short capture keeps this cheap.
-        const evalFrame = opts.frames ? opts.frames.find((f) => f.isEval) : evalFrameOnStack(EVAL_CHECK_DEPTH);
+        const evalFrame = opts.frames
+          ? opts.frames.find((f) => f.isEval)
+          : verdicts.length > 0 || this.takeEvalCheck(inv)
+            ? evalFrameOnStack(EVAL_CHECK_DEPTH)
+            : undefined;
         if (evalFrame) {
           verdicts.push({
             category: 'code_injection',
@@ -162,6 +173,13 @@ export class Agent {
     } finally {
       this.guard--;
     }
+  }
+
+  private takeEvalCheck(inv: Invocation | undefined): boolean {
+    if (!inv) return this.initEvalChecks++ < EVAL_CHECKS_PER_SCOPE;
+    const n = this.evalChecks.get(inv) ?? 0;
+    this.evalChecks.set(inv, n + 1);
+    return n < EVAL_CHECKS_PER_SCOPE;
   }
 
   /** Reports one verdict that is not tied to a hooked call (integrity, pollution, secrets). */

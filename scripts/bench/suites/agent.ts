@@ -6,7 +6,7 @@
  * - a realistic warm handler in the sandbox with and without the layer (median invoke latency).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,18 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
       1.1,
     ),
   );
+  // Reference: what any `-r` preload costs (an empty file), the floor under the agent's figure above.
+  const empty = join(tmpdir(), 'sentinel-bench-empty-preload.cjs');
+  writeFileSync(empty, '');
+  const floor = await sideBySide(
+    'process start, empty -r preload (reference)',
+    'ms',
+    20,
+    () => start(['-e', '0']),
+    () => start(['-r', empty, '-e', '0']),
+  );
+  floor.notes = 'what Node charges for any preload; not the agent';
+  results.push(floor);
   const preloadEnv = { ...env, SENTINEL_HANDLER: '', _HANDLER: 'index.handler' };
   const preload = await sideBySide(
     'process start (node -e 0), preload-only mode',
@@ -85,14 +97,20 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     );
   }
 
-  results.push(await warmHandler(ctx));
+  results.push(await warmHandler(ctx, true));
+  results.push(await warmHandler(ctx, false));
   return results;
 }
 
-/** Median warm invoke latency of the same function with and without the layer (wrapper + extension). */
-async function warmHandler(ctx: Ctx): Promise<BenchResult> {
+/**
+ * Median warm invoke latency of the same function with and without the layer. `withExtension` false keeps only
+ * the wrapper and the agent (the extension removed), to separate the agent's share from the extension's CPU use
+ * on the same two cores.
+ */
+async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResult> {
   const layer = mkdtempSync(join(tmpdir(), 'sentinel-bench-layer-'));
   cpSync(join(ctx.root, 'build', 'layer'), layer, { recursive: true });
+  if (!withExtension) rmSync(join(layer, 'extensions'), { recursive: true, force: true });
   const codeDir = join(ctx.root, 'test', 'fixtures', 'agent', 'bench', 'bench-fn');
   const common = { codeDir, handler: 'index.handler', timeoutMs: 10_000, initTimeoutMs: 10_000 };
   const plain = await createFunctionEnvironment({ ...common, functionName: 'bench-plain' });
@@ -113,15 +131,18 @@ async function warmHandler(ctx: Ctx): Promise<BenchResult> {
       await env.settled();
       return r.durationMs;
     };
+    const name = withExtension
+      ? 'warm handler in the sandbox, with vs without the layer'
+      : 'warm handler, agent only (layer without the extension)';
     const r = await sideBySide(
-      'warm handler in the sandbox, with vs without the layer',
+      name,
       'ms',
       60,
       () => invoke(plain),
       () => invoke(guarded),
-      1.05,
+      withExtension ? 1.05 : undefined,
     );
-    r.notes = 'median of invoke → response latency; extension work after the response is not on this path';
+    r.notes = 'median of invoke → response latency';
     return r;
   } finally {
     await plain.dispose();
