@@ -118,6 +118,31 @@ export function attribute(frames: readonly Frame[]): Attribution {
   };
 }
 
+/**
+ * Attribution straight from the current stack, converting only the frames it needs (file names are cheap to read,
+ * line positions are not): the same result as `attribute(captureFrames())` at a fraction of the cost.
+ */
+export function attributeHere(limit = 40): Attribution {
+  let evalFrame: Frame | undefined;
+  let user: Frame | undefined;
+  for (const s of captureSites(limit)) {
+    if (s.isEval()) {
+      evalFrame ??= toFrame(s);
+      user ??= evalFrame;
+      break;
+    }
+    if (user) continue;
+    let file = s.getFileName() ?? '';
+    if (file.startsWith('file://')) file = decodeURIComponent(file.slice(7));
+    if (isInternal(file) || isAgentFile(file)) continue;
+    user = toFrame(s);
+    // An eval frame deeper down still matters (code from a string called this library).
+  }
+  return attribute(
+    user ? [user, ...(evalFrame && evalFrame !== user ? [evalFrame] : [])] : evalFrame ? [evalFrame] : [],
+  );
+}
+
 export function isUnder(file: string, root: string): boolean {
   if (!root) return false;
   const r = root.endsWith(path.sep) ? root : root + path.sep;

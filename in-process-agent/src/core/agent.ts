@@ -10,7 +10,15 @@ import type { Category, Finding } from '../../../protocol/finding';
 import type { InputString } from '../input/extract';
 import type { Roots, Verdict } from '../detectors/types';
 import { type Invocation, InvocationContext } from '../context/invocation';
-import { attribute, captureFrames, evalFrameOnStack, type Frame, isAwsSdkPackage, isUnder } from '../context/stack';
+import {
+  attribute,
+  attributeHere,
+  captureFrames,
+  evalFrameOnStack,
+  type Frame,
+  isAwsSdkPackage,
+  isUnder,
+} from '../context/stack';
 import { HookRegistry } from '../hooks/registry';
 import { SentinelBlockedError } from '../policy/blocked-error';
 import { buildFinding } from '../report/build-finding';
@@ -118,7 +126,7 @@ export class Agent {
         : raw
           ? [raw]
           : [];
-      let frames: Frame[] | undefined = opts.frames;
+      const frames: Frame[] | undefined = opts.frames;
       if (opts.evalOrigin) {
         // Evaluated code calls sinks directly or through a few library frames: a short capture keeps this cheap.
         const evalFrame = opts.frames
@@ -138,8 +146,7 @@ export class Agent {
         }
       }
       if (verdicts.length === 0) return undefined;
-      frames ??= captureFrames();
-      const attribution = attribute(frames);
+      const attribution = frames ? attribute(frames) : attributeHere();
       if (opts.exemptRuntime !== false && attribution.file && isUnder(attribution.file, this.roots.runtimeDir))
         return undefined;
       if (opts.requireUserFrame && !attribution.file) return undefined;
