@@ -30,13 +30,13 @@ export class PrototypeWatch {
     const out: Array<{ proto: string; keys: string[] }> = [];
     for (const [name, p] of WATCHED) {
       const known = this.baseline.get(p)!;
+      const keys = Reflect.ownKeys(p);
+      // Fast path (every invocation): the own-key count did not change. The baseline follows deletions too, so
+      // only a key deleted and another added within the same invocation goes unseen.
+      if (keys.length === known.size) continue;
       const added: string[] = [];
-      for (const k of Reflect.ownKeys(p)) {
-        if (!known.has(k)) {
-          known.add(k);
-          added.push(String(k));
-        }
-      }
+      for (const k of keys) if (!known.has(k)) added.push(String(k));
+      this.baseline.set(p, new Set(keys));
       if (added.length) out.push({ proto: name, keys: added });
     }
     return out;
