@@ -72,6 +72,7 @@ export class NetworkHooks {
   private readonly runtimeApi: string | undefined;
   /** AWS's own endpoints: the default partitions plus the SDK's endpoint overrides. */
   private readonly awsEndpoints: string[];
+  private readonly initMemo = new Map<string, unknown>();
 
   constructor(private readonly agent: Agent) {
     this.egressAllow = [...agent.config.egressAllow, ...awsEndpointHosts(agent.env)];
@@ -84,15 +85,16 @@ export class NetworkHooks {
    * invocation (findings are deduplicated per invocation anyway); tight request loops then cost a map lookup.
    */
   private outbound(t: Target, inputs: InputString[]): Verdict[] {
-    const inv = this.agent.context.current();
+    // Outside invocations there are no inputs, so the verdicts depend on the target alone.
+    const memo = this.agent.context.current()?.memo ?? this.initMemo;
     const key = `out|${t.protocol}|${t.host}|${t.ip ?? ''}|${t.port}`;
-    const cached = inv?.memo.get(key) as Verdict[] | undefined;
+    const cached = memo.get(key) as Verdict[] | undefined;
     if (cached) return cached;
     const v = lazy().detectors.detectOutbound(t, inputs, {
       egressAllow: this.egressAllow,
       runtimeApi: this.runtimeApi,
     });
-    if (inv && inv.memo.size < 256) inv.memo.set(key, v);
+    if (memo.size < 256) memo.set(key, v);
     return v;
   }
 
