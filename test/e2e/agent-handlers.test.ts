@@ -4,13 +4,15 @@
  * sandbox's runtime answers the same with the exec wrapper as without it, on Node 20, 22 and 24 (RIC 3.x and 4.x
  * rules, including Node 24's rejection of callback handlers).
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableRuntimes } from '../../scripts/lib/runtimes';
 import type { FunctionEnvironment } from '../../scripts/sandbox/emulator';
 import { agentLayer } from './helpers/agent-sandbox';
-import { FIXTURES, testEnvironment } from './helpers/sandbox';
+import { FIXTURES, REPO, testEnvironment } from './helpers/sandbox';
+
+const RIC = join(REPO, 'test', 'ric', 'node_modules', 'aws-lambda-ric');
 
 jest.setTimeout(60_000);
 
@@ -35,7 +37,7 @@ interface Outcome {
 
 const agentLogs = new Map<string, string[]>();
 
-async function outcome(node: string, handler: string, layerDir?: string): Promise<Outcome> {
+async function outcome(node: string, handler: string, layerDir?: string, runtime?: 'ric'): Promise<Outcome> {
   let env: FunctionEnvironment | undefined;
   try {
     env = await testEnvironment({
@@ -43,13 +45,14 @@ async function outcome(node: string, handler: string, layerDir?: string): Promis
       handler,
       node,
       layerDir,
+      runtime,
       env: layerDir ? { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper' } : {},
     });
     const r = await env.invoke({ v: 7 });
     const report = env.report();
     const init = report.inits[0];
     agentLogs.set(
-      `${node}|${handler}|${layerDir ? 'wrapped' : 'plain'}`,
+      `${node}|${handler}|${layerDir ? 'wrapped' : 'plain'}${runtime ? `|${runtime}` : ''}`,
       report.functionLogs.map((l) => l.line).filter((l) => l.includes('sentinel-agent=')),
     );
     return { init: init?.errorType, response: r.response, errorType: r.error?.errorType };
@@ -68,7 +71,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
 
-describe.each(availableRuntimes())('shim handler loading on Node $major', ({ node }) => {
+describe.each(availableRuntimes())('shim handler loading on Node $major', ({ major, node }) => {
   let layer: { dir: string; cleanup: () => void };
   beforeAll(() => {
     layer = agentLayer();
@@ -81,6 +84,21 @@ describe.each(availableRuntimes())('shim handler loading on Node $major', ({ nod
     const [plain, wrapped] = await Promise.all([outcome(node, handler), outcome(node, handler, layer.dir)]);
     expect(wrapped).toEqual(plain);
   });
+
+  // AWS's own runtime interface client (RIC 4.x, Node >= 22; built by `make ric`) loading the shim.
+  const withRic = major >= 22 && existsSync(RIC) ? it.each : it.skip.each;
+  withRic(['index.handler', 'mod.handler', 'callback.handler'])(
+    '%s under aws-lambda-ric behaves as without the agent',
+    async (handler) => {
+      const [plain, wrapped] = await Promise.all([
+        outcome(node, handler, undefined, 'ric'),
+        outcome(node, handler, layer.dir, 'ric'),
+      ]);
+      expect(wrapped).toEqual(plain);
+      if (handler === 'index.handler')
+        expect(agentLogs.get(`${node}|${handler}|wrapped|ric`)?.join()).toContain('sentinel-agent=true');
+    },
+  );
 
   it('the comparison is meaningful: handlers ran, the agent was on only when wrapped', () => {
     expect(agentLogs.get(`${node}|index.handler|wrapped`)?.join()).toContain('sentinel-agent=true');
