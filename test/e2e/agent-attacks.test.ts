@@ -14,7 +14,7 @@ import {
   type InvocationResult,
 } from '../../scripts/sandbox/emulator';
 import { agentLayer, recordingServer } from './helpers/agent-sandbox';
-import { FIXTURES, testEnvironment } from './helpers/sandbox';
+import { FIXTURES, REPO, testEnvironment } from './helpers/sandbox';
 
 jest.setTimeout(60_000);
 
@@ -76,7 +76,7 @@ interface Run {
 
 const MARKERS = ['pwned-cmd', 'pwned-eval', 'pwned-drop', 'pwned-require', 'pwned-import'];
 
-async function runScenarios(node: string, handler: string, mode: 'monitor' | 'block'): Promise<Run> {
+async function runScenarios(node: string, handler: string, mode: 'monitor' | 'block', runtime?: 'ric'): Promise<Run> {
   const layer = agentLayer();
   const srv = await recordingServer();
   let env: FunctionEnvironment | undefined;
@@ -86,6 +86,7 @@ async function runScenarios(node: string, handler: string, mode: 'monitor' | 'bl
       handler,
       layerDir: layer.dir,
       node,
+      runtime,
       timeoutMs: 10_000,
       initTimeoutMs: 10_000,
       env: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper', SENTINEL_MODE: mode, SENTINEL_RESPONSE: 'off' },
@@ -114,15 +115,20 @@ async function runScenarios(node: string, handler: string, mode: 'monitor' | 'bl
 const has = (fs: Finding[], category: string, kind?: string) =>
   fs.some((f) => f.source === 'agent' && f.category === category && (kind === undefined || f.kind === kind));
 
+const RIC = join(REPO, 'test', 'ric', 'node_modules', 'aws-lambda-ric');
 const matrix = availableRuntimes().flatMap(({ major, node }) => [
-  { major, node, style: 'CJS', handler: 'index.handler' },
-  { major, node, style: 'ESM', handler: 'esm.handler' },
+  { major, node, style: 'CJS', handler: 'index.handler', runtime: undefined as 'ric' | undefined },
+  { major, node, style: 'ESM', handler: 'esm.handler', runtime: undefined as 'ric' | undefined },
+  // AWS's own runtime interface client (native Runtime API client, RIC 4.x) where it is built.
+  ...(major >= 22 && existsSync(RIC)
+    ? [{ major, node, style: 'CJS under aws-lambda-ric', handler: 'index.handler', runtime: 'ric' as const }]
+    : []),
 ]);
 
-describe.each(matrix)('agent on Node $major, $style handler', ({ major, node, handler }) => {
+describe.each(matrix)('agent on Node $major, $style handler', ({ major, node, handler, runtime }) => {
   let monitor: Run;
   beforeAll(async () => {
-    monitor = await runScenarios(node, handler, 'monitor');
+    monitor = await runScenarios(node, handler, 'monitor', runtime);
   });
 
   it('reports every technique at the extension (monitor mode lets them run)', () => {
