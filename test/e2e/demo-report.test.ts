@@ -16,7 +16,7 @@ jest.setTimeout(120_000);
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 const WIDTH = 1280;
 const HEIGHT = 2000;
 
