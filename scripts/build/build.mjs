@@ -1,15 +1,33 @@
 // Builds every bundle with esbuild and lays out the layer tree in build/layer.
 // Entries whose source does not exist yet are skipped, so the tree builds at every stage of the project.
-// Usage: node scripts/build/build.mjs [--only cli|layer|sandbox]
+// Usage: node scripts/build/build.mjs [--only cli|layer|sandbox] [--out DIR (default build/)]
 import { build } from 'esbuild';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeLayerManifest } from './layer-tree.mjs';
+import { MANIFEST_PATH, writeLayerManifest } from './layer-tree.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const out = join(root, 'build');
+const out = process.argv.includes('--out')
+  ? resolve(process.argv[process.argv.indexOf('--out') + 1])
+  : join(root, 'build');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+// The layer tree is built in a private staging dir, then published into build/layer (see publishLayer).
+const layerStage = join(out, `.layer-stage-${process.pid}`);
+process.on('exit', () => rmSync(layerStage, { recursive: true, force: true }));
+/** Where a bundle is written: layer bundles go to the staging tree. */
+const outPath = (dst) => (dst.startsWith('layer/') ? join(layerStage, dst.slice('layer/'.length)) : join(out, dst));
 
 const common = {
   bundle: true,
@@ -57,7 +75,7 @@ const buildAwsSdk = (dst) =>
     : build({
         ...common,
         stdin: { contents: `module.exports = {${[...awsSdkPackages].sort().map((p) => `get ${JSON.stringify(p)}() { return require(${JSON.stringify(p)}); }`).join(',')}};`, resolveDir: root, loader: 'js' },
-        outfile: join(out, dirname(dst), 'extension-deps.cjs'),
+        outfile: join(dirname(outPath(dst)), 'extension-deps.cjs'),
         format: 'cjs',
         minifyWhitespace: true,
         minifySyntax: true,
@@ -72,7 +90,7 @@ for (const [group, src, dst, format] of entries) {
     build({
       ...common,
       entryPoints: [join(root, src)],
-      outfile: join(out, dst),
+      outfile: outPath(dst),
       format,
       // The CLI runs inside the repository: its dependencies (some native, e.g. dynalite's leveldb) load from node_modules.
       packages: group === 'cli' ? 'external' : undefined,
@@ -90,8 +108,8 @@ if (!only || only === 'layer') {
   // Copy the layer's scripts (launcher, wrapper) next to the bundles and keep their executable bits.
   const layerSrc = join(root, 'layer');
   const layerOut = join(out, 'layer');
-  mkdirSync(layerOut, { recursive: true });
-  cpSync(layerSrc, layerOut, { recursive: true, filter: (p) => !p.endsWith('.md') });
+  mkdirSync(layerStage, { recursive: true });
+  cpSync(layerSrc, layerStage, { recursive: true, filter: (p) => !p.endsWith('.md') });
   const walk = (d) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
@@ -100,7 +118,8 @@ if (!only || only === 'layer') {
       else chmodSync(p, st.mode & 0o111 ? 0o755 : 0o644);
     }
   };
-  walk(layerOut);
+  walk(layerStage);
+  publishLayer(layerStage, layerOut);
   // The integrity manifest must describe the files just built, never an earlier build's.
   writeLayerManifest(layerOut);
 }
@@ -112,3 +131,42 @@ if ((!only || only === 'sandbox') && existsSync(join(root, 'scripts/sandbox/runt
   chmodSync(bootstrapOut, 0o755);
 }
 console.log(`build: ${jobs.length} bundle(s) written to ${out}`);
+
+/**
+ * Moves the freshly built tree into `dest` file by file, then deletes whatever the build no longer produces (a stale
+ * bundle would otherwise end up in the zip and the integrity manifest). rename(2) replaces each file atomically, so
+ * a test copying build/layer meanwhile sees every file either old or new, never half-written, and never an empty tree.
+ */
+function publishLayer(stage, dest) {
+  const fresh = new Set([MANIFEST_PATH]); // rewritten right after
+  const move = (rel) => {
+    for (const name of readdirSync(join(stage, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      const from = join(stage, r);
+      const to = join(dest, r);
+      const isDir = statSync(from).isDirectory();
+      const existing = lstatSync(to, { throwIfNoEntry: false });
+      if (existing && existing.isDirectory() !== isDir) rmSync(to, { recursive: true, force: true });
+      if (isDir) {
+        mkdirSync(to, { recursive: true });
+        move(r);
+      } else {
+        fresh.add(r);
+        renameSync(from, to);
+      }
+    }
+  };
+  const prune = (rel) => {
+    for (const name of readdirSync(join(dest, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      const p = join(dest, r);
+      if (lstatSync(p).isDirectory()) {
+        prune(r);
+        if (readdirSync(p).length === 0) rmdirSync(p);
+      } else if (!fresh.has(r)) rmSync(p, { force: true });
+    }
+  };
+  mkdirSync(dest, { recursive: true });
+  move('');
+  prune('');
+}
