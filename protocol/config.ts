@@ -34,6 +34,7 @@ export interface SentinelConfig {
   urgentActionWaitMs: number;
   integrityIntervalS: number;
   harden: boolean;
+  posture: boolean;
   quarantine?: string;
 }
 
@@ -81,6 +82,7 @@ export const CONFIG_SPEC: readonly ConfigVar[] = [
   { name: 'SENTINEL_URGENT_WAIT_MS', key: 'urgentActionWaitMs', kind: { type: 'int', min: 0, max: 10000 }, default: '1500', description: 'How long the extension holds event/next for an urgent action (quarantine, terminate) in flight.' },
   { name: 'SENTINEL_INTEGRITY_INTERVAL_S', key: 'integrityIntervalS', kind: { type: 'int', min: 0, max: 86400 }, default: '0', description: 'Re-check file hashes every N seconds (0 = only at cold start and shutdown).' },
   { name: 'SENTINEL_HARDEN', key: 'harden', kind: { type: 'bool' }, default: 'false', description: "Add Node's permission-model flags in the wrapper (Node ≥ 22.13)." },
+  { name: 'SENTINEL_POSTURE', key: 'posture', kind: { type: 'bool' }, default: 'true', description: 'Posture and integrity checks: the extension\'s cold-start checks (exposed variables, layer manifest, code and runtime hashes, posture record) and the agent\'s module inventory, /tmp ledger and `agent_posture` record.' },
   { name: 'SENTINEL_QUARANTINE', key: 'quarantine', kind: { type: 'string' }, internal: true, description: 'Set by the quarantine action (JSON: incident id, reason, time). Remove it, or run `sentinel release`, to release.' },
 ];
 
