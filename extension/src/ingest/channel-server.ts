@@ -46,6 +46,8 @@ export interface ChannelHandlers {
   onHeartbeat(kind: 'start' | 'end', requestId: string): void;
   onAgentStats?(stats: { dropped: number; internalErrors: number; queued: number }): void;
   onRecord?(kind: string, data: Record<string, unknown>): void;
+  /** The agent completed `hello` (posture: finds the runtime's roots from its pid). */
+  onHello?(agent: AgentInfo): void;
 }
 
 export interface ChannelServerOptions {
@@ -267,6 +269,7 @@ export class ChannelServer {
       { evt: 'channel', state: 'connected', agent: this.agent },
       'agent connected to the findings channel',
     );
+    this.opts.handlers.onHello?.(this.agent);
     const welcome: ExtensionMessage = { t: 'welcome', v: PROTOCOL_VERSION };
     if (this.quarantine) welcome.quarantine = this.quarantine;
     conn.socket.write(encodeFrame(welcome));

@@ -22,6 +22,8 @@ export interface EventLoopDeps {
   /** INVOKE received → next event/next, without the wait for runtimeDone (ms). */
   turnaround: SampleWindow;
   onInvoke?(requestId: string): void;
+  /** Called right before the event/next that follows an INVOKE. */
+  onInvokeDone?(requestId: string): void;
   onShutdown(deadlineMs: number, reason: string): Promise<void>;
 }
 
@@ -70,4 +72,5 @@ async function handleInvoke(d: EventLoopDeps, requestId: string, deadlineMs: num
       'responder.beforeNext did not finish before event/next',
     );
   d.turnaround.add(monotonicMs() - t0 - waited);
+  d.onInvokeDone?.(requestId);
 }

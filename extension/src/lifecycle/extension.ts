@@ -24,6 +24,8 @@ import { startTelemetryListener, type TelemetryListener } from '../ingest/teleme
 import { createLogger } from '../log/logger';
 import { RateLimitedLog } from '../log/rate-limited-log';
 import type { InvocationSummary, PipelineContext, Responder } from '../pipeline';
+import { PostureMonitor } from '../posture/monitor';
+import { createAwsClients } from '../record/aws';
 import { preloadsOf } from '../selfcheck/node-options';
 import { runSelfCheck } from '../selfcheck/selfcheck';
 import { BoundedSet } from '../util/bounded-set';
@@ -88,6 +90,11 @@ export async function runExtension(o: RunOptions): Promise<number> {
   const silentBucket = new TokenBucket(1, 10);
   const pendingInvokes = new BoundedSet<string>(MAX_PENDING_INVOKES);
   let channel: ChannelServer | undefined;
+  // Posture needs the registration's function name/version: created right after register; until then the agent's
+  // hello pid and its posture record are kept here.
+  let posture: PostureMonitor | undefined;
+  let earlyHelloPid: number | undefined;
+  let earlyAgentRecord: Record<string, unknown> | undefined;
   const checkHeartbeat = (requestId: string) => {
     if (!expectAgent || checked.has(requestId)) return;
     checked.add(requestId);
@@ -150,8 +157,13 @@ export async function runExtension(o: RunOptions): Promise<number> {
             log.warn({ evt: 'agent_stats', ...s }, 'agent reports dropped findings or internal errors');
         },
         onRecord: (kind, data) => {
-          if (kind === 'posture') log.info({ evt: 'posture', posture: data }, 'posture');
-          else log.debug({ kind }, 'agent record');
+          if (kind !== 'agent_posture') log.debug({ kind }, 'agent record');
+          else if (posture) posture.onAgentRecord(kind, data);
+          else earlyAgentRecord ??= data;
+        },
+        onHello: (agent) => {
+          if (posture) posture.onAgentHello(agent.pid);
+          else earlyHelloPid = agent.pid;
         },
       },
     });
@@ -219,6 +231,25 @@ export async function runExtension(o: RunOptions): Promise<number> {
   };
   responder = guardResponder(o.makeResponder(ctx), counters, warn);
   for (const f of pendingFindings.splice(0)) responder.onFinding(f);
+  if (config.posture) {
+    const aws = createAwsClients(ctx.region);
+    posture = new PostureMonitor({
+      env,
+      layerRoot: o.layerRoot,
+      extensionName: args.name,
+      functionName: ctx.functionName,
+      functionVersion: ctx.functionVersion,
+      environmentId: ctx.environmentId,
+      config,
+      log,
+      report,
+      expectAgent,
+      ddb: aws.ddb,
+      cloudwatch: aws.cloudwatch,
+    });
+    if (earlyHelloPid !== undefined) posture.onAgentHello(earlyHelloPid);
+    if (earlyAgentRecord) posture.onAgentRecord('agent_posture', earlyAgentRecord);
+  }
 
   // ---- telemetry subscription: must happen before our first event/next
   const listener = await listenerP;
@@ -270,7 +301,11 @@ export async function runExtension(o: RunOptions): Promise<number> {
       },
       (e: Error) => log.error({ evt: 'selfcheck', err: e.message }, 'self-check failed'),
     );
+    // Posture (env exposure, manifest, code and runtime hashes) runs paced in the background from here on.
+    posture?.start();
   }, 0);
+
+  let releaseHold: (() => void) | undefined;
 
   const turnaround = new SampleWindow();
   let invocations = 0;
@@ -285,7 +320,13 @@ export async function runExtension(o: RunOptions): Promise<number> {
       turnaround,
       onInvoke: (id) => {
         invocations++;
+        releaseHold?.();
+        releaseHold = posture?.hold();
         if (subscribed && !summaries.has(id)) pendingInvokes.add(id);
+      },
+      onInvokeDone: () => {
+        releaseHold?.();
+        releaseHold = undefined;
       },
       onShutdown: async (deadlineMs, reason) => {
         log.info(
@@ -296,6 +337,10 @@ export async function runExtension(o: RunOptions): Promise<number> {
         const drainUntil = Date.now() + Math.min(500, Math.max(0, (deadlineMs - Date.now()) * 0.25));
         while ((aggregator.hasOpenInvocations() || pendingInvokes.size > 0) && Date.now() < drainUntil) await sleep(10);
         aggregator.flush();
+        // Integrity re-check and the posture record first: their findings must reach the responder's flush.
+        releaseHold?.();
+        if (posture)
+          await settleWithin(posture.shutdown(deadlineMs - 400), Math.max(0, (deadlineMs - Date.now()) * 0.4));
         const r = await settleWithin(
           responder?.shutdown(deadlineMs - 200) ?? Promise.resolve(),
           Math.max(0, deadlineMs - Date.now() - 150),
