@@ -294,6 +294,7 @@ export async function runExtension(o: RunOptions): Promise<number> {
       extensionName: args.name,
       nodeOptions: args.nodeOptions,
       execWrapper: env.AWS_LAMBDA_EXEC_WRAPPER,
+      reportLayerModified: posture === undefined,
     }).then(
       (r) => {
         log.info({ evt: 'selfcheck', selfcheck: { ...r.record, agentExpected: expectAgent } }, 'cold-start self-check');

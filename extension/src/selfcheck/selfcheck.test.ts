@@ -85,5 +85,9 @@ describe('cold-start self-check', () => {
         details: expect.objectContaining({ modified: 'sentinel/extension.cjs' }),
       }),
     ]);
+    // With the posture check running, the manifest finding is posture's (no duplicate).
+    const quiet = await runSelfCheck({ layerRoot: root, extensionName: 'sentinel', reportLayerModified: false });
+    expect(quiet.record.manifest).toBe('mismatch');
+    expect(quiet.findings).toEqual([]);
   });
 });

@@ -18,6 +18,8 @@ export interface SelfCheckInput {
   /** NODE_OPTIONS as configured for the function (the launcher strips it from our own process). */
   nodeOptions?: string;
   execWrapper?: string;
+  /** Report modified layer files as a finding (false when the posture check, which verifies the whole manifest, runs). */
+  reportLayerModified?: boolean;
 }
 
 export interface SelfCheckResult {
@@ -158,7 +160,7 @@ export async function runSelfCheck(input: SelfCheckInput): Promise<SelfCheckResu
     unlisted = Object.keys(hashes).filter((f) => manifest[f] === undefined);
     // Files the manifest does not list are recorded but not alarming on their own: nothing loads them by itself.
     manifestState = modified.length === 0 ? 'match' : 'mismatch';
-    if (manifestState === 'mismatch')
+    if (manifestState === 'mismatch' && input.reportLayerModified !== false)
       findings.push(
         extensionFinding({
           category: 'integrity',
