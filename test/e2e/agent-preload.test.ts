@@ -61,5 +61,33 @@ describe.each(availableRuntimes())('preload-only attach on Node $major', ({ node
     const policy = r.findings.find((f) => f.source === 'agent' && f.category === 'exec_policy');
     expect(policy).toBeDefined();
     expect(policy?.requestId).toBeUndefined();
+    // The agent cannot send heartbeats for an unwrapped handler; that is not a silenced agent.
+    expect(r.findings.filter((f) => f.kind === 'agent_silent')).toEqual([]);
+  });
+
+  it('an unwrapped ESM handler keeps serving with the default response (no agent_silent terminate)', async () => {
+    const layer = agentLayer();
+    let env: FunctionEnvironment | undefined;
+    try {
+      env = await testEnvironment({
+        codeDir: join(FIXTURES, 'handlers', 'esm-mjs'),
+        handler: 'index.handler',
+        node,
+        layerDir: layer.dir,
+        env: { NODE_OPTIONS: '--require /opt/sentinel/agent.cjs' },
+      });
+      const first = await env.invoke({ n: 1 });
+      await env.settled();
+      const second = await env.invoke({ n: 2 });
+      await env.settled();
+      expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+      const report = await env.shutdown();
+      const records = collectStructuredRecords(report.extensionLogs);
+      expect((records.findings as Finding[]).filter((f) => f.kind === 'agent_silent')).toEqual([]);
+      expect(records.actions).toEqual([]);
+    } finally {
+      await env?.dispose().catch(() => {});
+      layer.cleanup();
+    }
   });
 });

@@ -16,6 +16,10 @@ export class HeartbeatLedger {
   has(requestId: string): boolean {
     return this.seen.has(requestId);
   }
+  /** Heartbeats recorded so far (bounded by the capacity). */
+  get size(): number {
+    return this.seen.size;
+  }
 }
 
 /**

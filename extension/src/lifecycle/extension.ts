@@ -95,10 +95,18 @@ export async function runExtension(o: RunOptions): Promise<number> {
   let posture: PostureMonitor | undefined;
   let earlyHelloPid: number | undefined;
   let earlyAgentRecord: Record<string, unknown> | undefined;
+  // Preload-only attach cannot wrap ES module handlers, so such an agent never sends heartbeats: there, silence only
+  // counts once the agent has proved it can wrap this handler (it sent one heartbeat). An agent that never says
+  // hello is still reported (missing or disabled).
+  let preloadAttach = false;
   const checkHeartbeat = (requestId: string) => {
     if (!expectAgent || checked.has(requestId)) return;
     checked.add(requestId);
     if (ledger.has(requestId)) return;
+    if (preloadAttach && ledger.size === 0) {
+      counters.inc('agent_unwrapped_invocations');
+      return;
+    }
     counters.inc('agent_silent_invocations');
     if (!silentBucket.take()) return;
     report(
@@ -162,6 +170,7 @@ export async function runExtension(o: RunOptions): Promise<number> {
           else earlyAgentRecord ??= data;
         },
         onHello: (agent) => {
+          preloadAttach = agent.attach === 'preload';
           if (posture) posture.onAgentHello(agent.pid);
           else earlyHelloPid = agent.pid;
         },
