@@ -20,6 +20,7 @@ import {
   isUnder,
 } from '../context/stack';
 import { HookRegistry } from '../hooks/registry';
+import type { AgentPosture } from '../posture';
 import { SentinelBlockedError } from '../policy/blocked-error';
 import { buildFinding } from '../report/build-finding';
 
@@ -61,7 +62,10 @@ export type Sender = (msg: AgentMessage) => void;
 export class Agent {
   readonly context = new InvocationContext();
   readonly hooks = new HookRegistry();
-  readonly droppedFiles = new Set<string>();
+  /** Files the function wrote into the tmp dirs; the posture part replaces it with its ledger (also a Set). */
+  droppedFiles: Set<string> = new Set<string>();
+  /** The posture part (module inventory, tmp ledger), unless SENTINEL_POSTURE=false. */
+  posture: AgentPosture | undefined;
   /** > 0 while the agent itself (or an outer hook) is running: nested hooked calls pass straight through. */
   guard = 0;
   internalErrors = 0;
@@ -146,6 +150,7 @@ export class Agent {
         }
       }
       if (verdicts.length === 0) return undefined;
+      if (this.posture) for (const v of verdicts) if (v.category === 'dropper') this.posture.enrichDropper(v);
       const attribution = frames ? attribute(frames) : attributeHere();
       if (opts.exemptRuntime !== false && attribution.file && isUnder(attribution.file, this.roots.runtimeDir))
         return undefined;
@@ -190,7 +195,7 @@ export class Agent {
   }
 
   /** Reports one verdict that is not tied to a hooked call (integrity, pollution, secrets). */
-  reportVerdict(v: Verdict, sink: string, args: readonly string[] = [], frames?: Frame[]): void {
+  reportVerdict(v: Verdict, sink: string, args: readonly string[] = [], frames?: Frame[], blocked = false): void {
     this.guard++;
     try {
       const inv = this.context.current();
@@ -201,7 +206,7 @@ export class Agent {
           args,
           phase: this.context.phase(),
           requestId: inv?.requestId,
-          blocked: false,
+          blocked,
           attribution,
         }),
         inv,

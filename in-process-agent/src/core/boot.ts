@@ -3,12 +3,14 @@
  * (a separate bundle) uses: one agent state per process whichever bundle asks first.
  */
 import * as path from 'node:path';
+import { channelDir } from '../../../protocol/channel';
 import { parseConfig } from '../../../protocol/config';
 import { ChannelClient } from '../channel/client';
 import type { Roots } from '../detectors/types';
 import { parseQuarantineVar } from '../handler/refusal';
 import { installPreloadHandlerWrap } from '../handler/preload-wrap';
 import { wrapHandler, type WrapOptions } from '../handler/wrap';
+import { AgentPosture } from '../posture';
 import type { AnyFn } from '../hooks/registry';
 import { Agent, AGENT_KEY, AGENT_VERSION } from './agent';
 import { Installer } from './install';
@@ -54,6 +56,17 @@ export function bootAgent(env: NodeJS.ProcessEnv = process.env): AgentApi | unde
   const agentDir = typeof __dirname === 'string' ? __dirname : process.cwd();
   const agent = new Agent(config, rootsFrom(env, agentDir), env);
   agent.quarantine = parseQuarantineVar(config.quarantine);
+  if (config.posture) {
+    try {
+      agent.posture = new AgentPosture(agent, {
+        attach,
+        tmpDir: env.TMPDIR ? path.resolve(env.TMPDIR) : '/tmp',
+        channelDir: channelDir(env),
+      });
+    } catch (e) {
+      agent.internalError(e, 'posture');
+    }
+  }
 
   const channel = new ChannelClient({
     hello: {
@@ -81,6 +94,7 @@ export function bootAgent(env: NodeJS.ProcessEnv = process.env): AgentApi | unde
 
   const installer = new Installer(agent);
   installer.installEager();
+  agent.posture?.start();
   let channelStarted = false;
   const api: AgentApi = {
     agent,

@@ -10,6 +10,7 @@ import { Invocation } from '../context/invocation';
 import { verifyHooks } from '../hooks/integrity';
 import { PrototypeWatch } from '../hooks/pollution';
 import { disguise, type AnyFn } from '../hooks/registry';
+import { describeReplacement } from '../posture/identity';
 import { refusal } from './refusal';
 
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -57,7 +58,8 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
             [],
           );
         }
-        if (!swapReported && opts.currentExport && opts.currentExport() !== user) {
+        const current = !swapReported && opts.currentExport ? opts.currentExport() : user;
+        if (current !== user) {
           swapReported = true;
           agent.reportVerdict(
             {
@@ -66,6 +68,7 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
               severity: 'critical',
               confidence: 'high',
               title: `the exported handler ${opts.label ?? ''} was replaced after load`,
+              details: { handler: (opts.label ?? '').slice(0, 120), ...describeReplacement(current, user) },
             },
             'invocation',
             [],
@@ -86,6 +89,8 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
         agent.internalError(e, 'after-invocation');
       }
     });
+    // Outside the invocation's context: the posture pass runs later, on its own.
+    agent.posture?.afterInvocation(inv.requestId);
   };
 
   function invoke(this: unknown, args: unknown[]): unknown {

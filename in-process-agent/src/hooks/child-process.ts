@@ -11,6 +11,7 @@ import type { Verdict } from '../detectors/types';
 import type { InputString } from '../input/extract';
 import { blockedChild, blockedSpawnSyncResult } from './fake-child';
 import type { AnyFn } from './registry';
+import { reportIfDenied } from '../posture/denied';
 
 interface Launch {
   /** The shell command line, when a shell interprets it. */
@@ -97,6 +98,10 @@ function passThrough(agent: Agent, original: AnyFn, self: unknown, a: unknown[])
   agent.guard++;
   try {
     return original.apply(self, a);
+  } catch (e) {
+    // SENTINEL_HARDEN: the permission model refused the spawn (thrown synchronously on Node 22/24).
+    reportIfDenied(agent, e, 'child_process');
+    throw e;
   } finally {
     agent.guard--;
   }

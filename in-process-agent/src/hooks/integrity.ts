@@ -5,6 +5,7 @@
  */
 import type { Agent } from '../core/agent';
 import { captureFrames, firstUserFrame } from '../context/stack';
+import { describeReplacement } from '../posture/identity';
 
 export function installBindingHooks(agent: Agent): void {
   for (const key of ['binding', '_linkedBinding'] as const) {
@@ -46,6 +47,17 @@ export function installBindingHooks(agent: Agent): void {
 /** Reports hooks that no longer hold the agent's wrapper (each once). */
 export function verifyHooks(agent: Agent): void {
   for (const label of agent.hooks.replaced()) {
+    // What replaced it (type, name, arity, native or the original put back, short source hash).
+    let what: Record<string, string | number | boolean> = {};
+    agent.guard++;
+    try {
+      const p = agent.hooks.patches.find((x) => x.label === label);
+      if (p) what = describeReplacement((p.target as Record<PropertyKey, unknown>)[p.key], p.original);
+    } catch (e) {
+      agent.internalError(e, 'integrity.describe');
+    } finally {
+      agent.guard--;
+    }
     agent.reportVerdict(
       {
         category: 'integrity',
@@ -53,7 +65,7 @@ export function verifyHooks(agent: Agent): void {
         severity: 'critical',
         confidence: 'high',
         title: `Sentinel hook ${label} was replaced`,
-        details: { hook: label },
+        details: { hook: label, ...what },
       },
       'integrity',
       [label],

@@ -60,6 +60,7 @@ export class ModuleHooks {
           if (isBuiltin(request)) {
             const name = request.startsWith('node:') ? request.slice(5) : request;
             self.onBuiltin(name);
+            agent.posture?.onBuiltin(name, (a[1] as { filename?: string } | undefined)?.filename);
             if (DANGEROUS.has(name))
               agent.check(
                 'require',
@@ -147,6 +148,8 @@ export class ModuleHooks {
             self.agent.internalError(e, 'esm.resolve');
           }
           if (err) throw err;
+        } else if (self.agent.posture && typeof result?.url === 'string' && result.url.startsWith('node:')) {
+          self.esmBuiltin(result.url.slice(5), context);
         }
         return result;
       },
@@ -154,10 +157,23 @@ export class ModuleHooks {
     return true;
   }
 
+  /** `import` of a builtin: the posture part notes which package reached for it. */
+  private esmBuiltin(name: string, context: unknown): void {
+    if (this.agent.guard !== 0) return;
+    try {
+      const parent = (context as { parentURL?: unknown } | undefined)?.parentURL;
+      const file = typeof parent === 'string' && parent.startsWith('file:') ? fileURLToPath(parent) : undefined;
+      this.agent.posture?.onBuiltin(name, file);
+    } catch (e) {
+      this.agent.internalError(e, 'esm.builtin');
+    }
+  }
+
   private checkUrl(url: string): Error | undefined {
     const file = fileURLToPath(url);
     if (this.checkedFiles.has(file)) return undefined;
     this.checkedFiles.add(file);
+    this.agent.posture?.onModuleFile(file);
     return this.agent.check(
       'import',
       () => [file],
@@ -184,6 +200,7 @@ export class ModuleHooks {
     }
     if (this.checkedFiles.has(filename)) return undefined;
     this.checkedFiles.add(filename);
+    this.agent.posture?.onModuleFile(filename);
     const file = filename;
     return this.agent.check(
       'require',
