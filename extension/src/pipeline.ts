@@ -53,7 +53,7 @@ export interface Responder {
   shutdown(deadlineMs: number): Promise<void>;
 }
 
-/** Record-only responder: used until a richer one is configured, and when SENTINEL_RESPONSE=off. */
+/** Record-only responder for tests of the lifecycle alone (main.ts always uses createResponder; `off` is handled there). */
 export function createLoggingResponder(ctx: Pick<PipelineContext, 'log'>): Responder {
   return {
     onFinding(f) {
