@@ -33,6 +33,11 @@ async function suite(mode: 'monitor' | 'block'): Promise<Map<string, TamperDetai
             findings: r.findings,
             note: r.note,
             responses: r.run.responses.map((x) => x.response ?? x.error),
+            marker: r.run.marker,
+            logs:
+              process.env.SENTINEL_E2E_DEBUG === '2'
+                ? r.run.report.functionLogs.map((l) => l.line).slice(0, 30)
+                : undefined,
           }),
         );
     return new Map(results.map((r) => [r.id, r]));

@@ -129,18 +129,18 @@ export const CASES: TamperCase[] = [
     id: 'agent-api',
     title: "the agent's global API (Symbol.for('sentinel.agent')) used to switch the hooks off around a spawn",
     signals: [EXEC],
-    expect: () => 'known_limit',
-    limit: () =>
-      'the agent object is reachable from its global symbol; raising its re-entrancy guard turns every hook off',
+    // Closed: the symbol carries only what the shim needs (no agent state), so the guard cannot be reached.
+    expect: byMode('detected', 'blocked'),
   },
   // ---- Runtime API
   {
     id: 'runtime-api-hijack',
-    title: 'user code answers its invocation through AWS_LAMBDA_RUNTIME_API and polls /next to take later events',
-    steps: [{}, { case: 'noop', secret: 'event-two' }, { case: 'noop', secret: 'event-three' }],
+    title: 'user code answers its own invocation through AWS_LAMBDA_RUNTIME_API, then waits in /next for later events',
+    steps: [{}, { case: 'noop', secret: 'event-two' }],
     stepDelayMs: 100,
     signals: ['integrity:runtime_api_access', 'integrity:agent_silent'],
-    effect: (run) => (run.marker ?? '').includes('event-two'),
+    // The caller got the attacker's answer instead of the handler's.
+    effect: (run) => run.responses[0]?.response === 'hijacked-response',
     expect: byMode('detected', 'blocked'),
   },
   // ---- child processes outside the agent
@@ -242,19 +242,15 @@ export const CASES: TamperCase[] = [
     title: 'the extension process found through /proc and SIGKILLed, then a spawn',
     steps: [{}, { case: 'spawn-probe', tag: 'kill-extension-after' }],
     signals: [EXEC],
-    judge: (run, { mode }) => {
+    judge: (run) => {
       const crashed = run.report.platformErrors.some((e) => e.errorType === 'Extension.Crash');
       const afterSeen = run.findings.some(
         (f) => `${f.category}:${f.kind}` === EXEC && f.requestId === run.responses[1]?.requestId,
       );
-      const effect = run.marker !== undefined;
-      const note = `extension killed: platform ${crashed ? 'reported Extension.Crash and reset the environment' : 'did NOT report a crash'}; the re-initialised environment ${afterSeen ? 'has Sentinel again (next spawn seen)' : 'did not report the next spawn'}; the attack's own findings are lost with the witness`;
-      if (!crashed || !afterSeen) return { outcome: 'missed', note };
-      if (mode === 'block')
-        return { outcome: effect ? 'missed' : 'blocked', note: `spawn blocked in-process; ${note}` };
-      return { outcome: effect ? 'known_limit' : 'missed', note };
+      const note = `extension killed: the platform ${crashed ? 'failed the invocation with Extension.Crash and reset the environment' : 'did NOT report a crash'}; the re-initialised environment ${afterSeen ? 'has Sentinel again (the next spawn was seen)' : 'did not report the next spawn'}; nothing of the killing invocation is recorded by Sentinel`;
+      return { outcome: crashed && afterSeen ? 'known_limit' : 'missed', note };
     },
-    expect: byMode('known_limit', 'blocked'),
+    expect: () => 'known_limit',
     limit: () =>
       'the extension can be killed by the function (same user); the platform then fails the invocation (Extension.Crash) and resets the environment, but what the attack did in that invocation is not recorded',
   },

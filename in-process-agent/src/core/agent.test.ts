@@ -134,8 +134,39 @@ describe('Agent.check', () => {
           () => ({ ...verdict, title: `t${i}` }),
         );
     });
-    expect(findings()).toHaveLength(64);
+    // 64 findings, then one `agent`/`findings_dropped` that makes the exhausted budget visible.
+    expect(findings()).toHaveLength(65);
+    expect(findings()[64]).toMatchObject({ category: 'agent', kind: 'findings_dropped', requestId: 'req-4' });
     expect(agent.droppedFindings).toBe(100 + 1 - 64);
+  });
+
+  it('past the budget still reports the first finding of each other kind (a flood cannot hide an attack)', () => {
+    const { agent, findings } = agentWith();
+    const inv = new Invocation('req-5', {});
+    agent.context.run(inv, () => {
+      for (let i = 0; i < 200; i++)
+        agent.check(
+          'process.binding',
+          () => [],
+          () => ({ ...verdict, category: 'integrity', kind: 'process_binding', title: `noise ${i}` }),
+        );
+      for (const file of ['touch', 'curl'])
+        agent.check(
+          'child_process.execFileSync',
+          () => [file],
+          () => ({ ...verdict, category: 'exec_policy', kind: 'not_allowed', title: `${file} not allowed` }),
+        );
+    });
+    const kinds = findings().map((f) => `${f.category}:${f.kind}`);
+    expect(kinds.filter((k) => k === 'integrity:process_binding')).toHaveLength(64);
+    // The first exec past the budget gets through; the second of that kind is dropped (and the drop reported once).
+    expect(
+      findings()
+        .filter((f) => f.kind === 'not_allowed')
+        .map((f) => f.title),
+    ).toEqual(['touch not allowed']);
+    expect(kinds.filter((k) => k === 'agent:findings_dropped')).toHaveLength(1);
+    expect(agent.droppedFindings).toBe(200 - 64 + 1);
   });
 
   it('reports code run from a string that reaches a sink (eval_origin)', () => {

@@ -255,15 +255,49 @@ export class Agent {
     const key = `${finding.category}|${finding.kind}|${finding.title}`;
     const seen = inv ? inv.reported : this.context.initReported;
     if (seen.has(key)) return;
+    const kindKey = `#kind|${finding.category}|${finding.kind}`;
     const count = inv ? (this.findingsPerInvocation.get(inv) ?? 0) : this.initFindings;
     if (count >= MAX_FINDINGS_PER_SCOPE) {
-      this.droppedFindings++;
+      // Past the budget a flood of one kind must not hide another (test/tamper findings-flood): the first finding
+      // of a category/kind not reported yet still goes out (bounded by the number of kinds), and the first drop is
+      // reported itself, so exhausting the budget is visible.
+      if (seen.has(kindKey)) {
+        this.droppedFindings++;
+        if (!seen.has('#dropped')) {
+          seen.add('#dropped');
+          this.emit({ t: 'finding', finding: this.droppedFinding(finding) });
+        }
+        return;
+      }
+      seen.add(kindKey);
+      seen.add(key);
+      this.emit({ t: 'finding', finding });
       return;
     }
     seen.add(key);
+    seen.add(kindKey);
     if (inv) this.findingsPerInvocation.set(inv, count + 1);
     else this.initFindings++;
     this.emit({ t: 'finding', finding });
+  }
+
+  /** `agent`/`findings_dropped`: this scope's findings budget is exhausted (sent once per scope). */
+  private droppedFinding(trigger: Finding): Finding {
+    const f: Finding = {
+      id: `${Date.now().toString(16)}-${Math.random().toString(16).slice(2, 10)}`,
+      time: new Date().toISOString(),
+      source: 'agent',
+      category: 'agent',
+      kind: 'findings_dropped',
+      severity: 'medium',
+      confidence: 'high',
+      title: `more than ${MAX_FINDINGS_PER_SCOPE} findings in one invocation: further findings of kinds already reported are dropped (a flood can hide an attack)`,
+      phase: trigger.phase,
+      blocked: false,
+      details: { budget: MAX_FINDINGS_PER_SCOPE, firstDroppedKind: `${trigger.category}:${trigger.kind}`.slice(0, 80) },
+    };
+    if (trigger.requestId) f.requestId = trigger.requestId;
+    return f;
   }
 }
 

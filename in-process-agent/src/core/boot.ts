@@ -29,6 +29,23 @@ export interface AgentApi {
   version: string;
 }
 
+/**
+ * What the global symbol carries: what the shim (a separate bundle) and the test probes need, never the agent's
+ * state. User code can read any global; with the Agent object it could raise the re-entrancy guard and switch
+ * every hook off unseen (test/tamper case `agent-api`).
+ */
+export interface PublicAgentApi {
+  attach: AttachMode;
+  version: string;
+  installAll(): void;
+  startChannel(): void;
+  wrapHandler(fn: AnyFn, opts?: WrapOptions): AnyFn;
+  /** Counters for diagnostics and tests. */
+  stats(): { internalErrors: number; droppedFindings: number };
+  /** Whether `fn` is one of the agent's hook wrappers (semantics probes). */
+  isHooked(fn: unknown): boolean;
+}
+
 export { shouldStart } from './should-start';
 
 export function rootsFrom(env: NodeJS.ProcessEnv, agentDir: string): Roots {
@@ -42,11 +59,11 @@ export function rootsFrom(env: NodeJS.ProcessEnv, agentDir: string): Roots {
   };
 }
 
-export function getAgentApi(): AgentApi | undefined {
-  return (globalThis as Record<symbol, unknown>)[AGENT_KEY] as AgentApi | undefined;
+export function getAgentApi(): PublicAgentApi | undefined {
+  return (globalThis as Record<symbol, unknown>)[AGENT_KEY] as PublicAgentApi | undefined;
 }
 
-export function bootAgent(env: NodeJS.ProcessEnv = process.env): AgentApi | undefined {
+export function bootAgent(env: NodeJS.ProcessEnv = process.env): PublicAgentApi | undefined {
   const existing = getAgentApi();
   if (existing) return existing;
   if (!shouldStart(env)) return undefined;
@@ -115,7 +132,21 @@ export function bootAgent(env: NodeJS.ProcessEnv = process.env): AgentApi | unde
     },
     wrapHandler: (fn, opts) => wrapHandler(agent, fn, opts),
   };
-  Object.defineProperty(globalThis, AGENT_KEY, { value: api, enumerable: false, configurable: false, writable: false });
+  const published: PublicAgentApi = Object.freeze({
+    attach,
+    version: AGENT_VERSION,
+    installAll: api.installAll,
+    startChannel: api.startChannel,
+    wrapHandler: api.wrapHandler,
+    stats: () => ({ internalErrors: agent.internalErrors, droppedFindings: agent.droppedFindings }),
+    isHooked: (fn: unknown) => agent.hooks.patches.some((p) => p.wrapper === fn),
+  });
+  Object.defineProperty(globalThis, AGENT_KEY, {
+    value: published,
+    enumerable: false,
+    configurable: false,
+    writable: false,
+  });
 
   if (attach === 'preload') {
     // No shim: hook everything now and wrap the handler when the runtime loads its module.
@@ -123,5 +154,5 @@ export function bootAgent(env: NodeJS.ProcessEnv = process.env): AgentApi | unde
     api.startChannel();
     installPreloadHandlerWrap(api, env);
   }
-  return api;
+  return published;
 }

@@ -29,7 +29,7 @@ function rawSpawnOptions(file, args) {
   return {
     file,
     args: [file, ...args],
-    envPairs: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+    envPairs: [`PATH=${process.env.PATH}`],
     stdio: [
       { type: 'pipe', readable: true, writable: false },
       { type: 'pipe', readable: false, writable: true },

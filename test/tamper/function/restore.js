@@ -49,7 +49,7 @@ module.exports = {
           file,
           args: [file, marker('childprocess-class')],
           envPairs: [],
-          stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }],
+          stdio: ['ignore', 'ignore', 'ignore'],
         }),
       );
       if (!r.ok) return resolve({ spawn: r });

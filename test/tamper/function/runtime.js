@@ -31,15 +31,11 @@ module.exports = {
       JSON.stringify('hijacked-response'),
     );
     if (posted.ok && posted.status === 202) {
-      (async () => {
-        for (let i = 0; i < 2; i++) {
-          const next = await runtimeApiCall('GET', `${base}/next`);
-          if (!next.ok) return;
-          const id = next.headers['lambda-runtime-aws-request-id'];
-          fs.appendFileSync(marker('runtime-api-hijack'), `${next.body}\n`);
-          await runtimeApiCall('POST', `${base}/${id}/response`, JSON.stringify('stolen'));
-        }
-      })();
+      // Then wait in /next for a later event. (The sandbox hands an event to the latest poller, and the runtime
+      // polls after this handler returns, so here the theft itself does not happen; the connection is the signal.)
+      runtimeApiCall('GET', `${base}/next`).then((next) => {
+        if (next.ok && next.status === 200) fs.appendFileSync(marker('runtime-api-hijack'), `${next.body}\n`);
+      });
     }
     return { posted: { ok: posted.ok, status: posted.status, code: posted.code } };
   },
