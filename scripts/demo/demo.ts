@@ -40,6 +40,7 @@ const BENIGN_NAME = 'q3-summary.txt';
 const ATTACK_NAME = '../../../../../../../../etc/passwd';
 /** How long read-backs wait for the extension's asynchronous work (alerts, table writes). */
 const READBACK_MS = 8_000;
+const AGENT_CONNECT_MS = 5_000;
 
 export interface HttpExchange {
   label: string;
@@ -75,6 +76,8 @@ export interface DemoResult {
   actions: ActionEntry[];
   quarantine?: Record<string, unknown>;
   releaseOutput?: string;
+  /** The sandbox's report of every execution environment (logs, platform events), for troubleshooting. */
+  environments: EnvironmentReport[];
 }
 
 export interface DemoOptions {
@@ -191,6 +194,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     tableItems: [],
     alerts: { sns: [], slack: [] },
     actions: [],
+    environments: [],
   };
   let stack: AwsStack | undefined;
   let layerDir: string | undefined;
@@ -212,7 +216,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     envs.push(env);
     const name = `environment ${++envSeq}`;
     const init = await env.init();
-    return { env, name, init };
+    if (init.status !== 'success') throw new StepFailed(`${name}: init ${init.status}: ${init.errorMessage ?? ''}`);
+    // The agent connects to the extension's findings channel asynchronously from its preload. On a loaded machine
+    // that can finish after the first invocation, and the extension then judges it "agent silent" (a known race in
+    // the extension's heartbeat check); the demo lets the connection finish before its first request.
+    const t0 = performance.now();
+    const connected = await waitFor(
+      () =>
+        env
+          .report()
+          .extensionLogs.some((l) => l.line.includes('"evt":"channel"') && l.line.includes('"state":"connected"')) ||
+        undefined,
+      AGENT_CONNECT_MS,
+    );
+    if (!connected)
+      throw new StepFailed(`${name}: the agent did not connect to the extension within ${AGENT_CONNECT_MS} ms`);
+    return { env, name, init, agentWaitMs: performance.now() - t0 };
   };
   const stopEnvironment = async (env: FunctionEnvironment) => {
     reports.push(await env.shutdown());
@@ -266,10 +285,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
     const first = await tl.step('Cold start', async () => {
       const s = await startEnvironment();
-      if (s.init.status !== 'success') throw new StepFailed(`init ${s.init.status}: ${s.init.errorMessage ?? ''}`);
       return {
         ...s,
         summary: `${s.name} initialised in ${Math.round(s.init.durationMs)} ms (extension + agent + function)`,
+        details: [
+          `the agent is connected to the extension's findings channel (waited ${Math.round(s.agentWaitMs)} ms after init)`,
+        ],
       };
     });
 
@@ -441,6 +462,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       print(`demo failed: ${err instanceof Error ? err.stack : String(err)}`);
   } finally {
     for (const env of [...envs]) await stopEnvironment(env).catch(() => {});
+    result.environments = reports;
     const rec = extensionRecords(reports);
     result.findings = rec.findings;
     result.actions = [...rec.actions, ...result.actions];

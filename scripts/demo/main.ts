@@ -19,6 +19,8 @@ async function main(): Promise<number> {
   // Write then rename: a reader (browser, test) never sees half a page.
   writeFileSync(`${file}.tmp`, renderReport(result));
   renameSync(`${file}.tmp`, file);
+  // Everything the sandbox saw (extension and function logs, platform events), for when a step fails.
+  writeFileSync(join(outDir, 'environments.json'), `${JSON.stringify(result.environments, null, 1)}\n`);
   console.log('');
   console.log(
     result.ok
@@ -26,6 +28,7 @@ async function main(): Promise<number> {
       : `demo FAILED after ${(result.durationMs / 1000).toFixed(1)} s`,
   );
   console.log(`report: ${file}`);
+  if (!result.ok) console.log(`sandbox logs: ${join(outDir, 'environments.json')}`);
   return result.ok ? 0 : 1;
 }
 

@@ -49,6 +49,7 @@ function result(overrides: Partial<DemoResult> = {}): DemoResult {
     actions: [{ source: 'extension', type: 'alert', status: 'ok', detail: HOSTILE }],
     quarantine: { incidentId: 'inc-1', reason: HOSTILE },
     releaseOutput: HOSTILE,
+    environments: [],
     ...overrides,
   };
 }
