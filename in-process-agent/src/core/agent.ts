@@ -7,8 +7,6 @@
 import type { AgentMessage, QuarantineInfo } from '../../../protocol/channel';
 import { isBlocking, type SentinelConfig } from '../../../protocol/config';
 import type { Category, Finding } from '../../../protocol/finding';
-import type { InputString } from '../input/extract';
-import type { Roots, Verdict } from '../detectors/types';
 import { type Invocation, InvocationContext } from '../context/invocation';
 import {
   attribute,
@@ -19,9 +17,11 @@ import {
   isAwsSdkPackage,
   isUnder,
 } from '../context/stack';
+import type { Roots, Verdict } from '../detectors/types';
 import { HookRegistry } from '../hooks/registry';
-import type { AgentPosture } from '../posture';
+import type { InputString } from '../input/extract';
 import { SentinelBlockedError } from '../policy/blocked-error';
+import type { AgentPosture } from '../posture';
 import { buildFinding } from '../report/build-finding';
 
 export const AGENT_VERSION = '0.1.0';

@@ -7,12 +7,12 @@ import { channelDir } from '../../../protocol/channel';
 import { parseConfig } from '../../../protocol/config';
 import { ChannelClient } from '../channel/client';
 import type { Roots } from '../detectors/types';
-import { parseQuarantineVar } from '../handler/refusal';
 import { installPreloadHandlerWrap } from '../handler/preload-wrap';
-import { wrapHandler, type WrapOptions } from '../handler/wrap';
-import { AgentPosture } from '../posture';
+import { parseQuarantineVar } from '../handler/refusal';
+import { type WrapOptions, wrapHandler } from '../handler/wrap';
 import type { AnyFn } from '../hooks/registry';
-import { Agent, AGENT_KEY, AGENT_VERSION } from './agent';
+import { AgentPosture } from '../posture';
+import { AGENT_KEY, AGENT_VERSION, Agent } from './agent';
 import { Installer } from './install';
 import { shouldStart } from './should-start';
 
