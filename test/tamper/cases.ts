@@ -70,9 +70,8 @@ export const CASES: TamperCase[] = [
     id: 'childprocess-class',
     title: 'new ChildProcess().spawn() — the class under child_process.spawn, bypassing the module functions',
     signals: [EXEC],
-    expect: byMode('known_limit', 'known_limit'),
-    limit: () =>
-      'only the child_process module functions are hooked; ChildProcess.prototype.spawn (the internal step they share) is not',
+    // Closed: ChildProcess.prototype.spawn is hooked too (calls from the hooked module functions pass through).
+    expect: byMode('detected', 'blocked'),
   },
   {
     id: 'hook-overwrite',

@@ -9,9 +9,9 @@ import type { Agent } from '../core/agent';
 import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
 import type { InputString } from '../input/extract';
+import { reportIfDenied } from '../posture/denied';
 import { blockedChild, blockedSpawnSyncResult } from './fake-child';
 import type { AnyFn } from './registry';
-import { reportIfDenied } from '../posture/denied';
 
 interface Launch {
   /** The shell command line, when a shell interprets it. */
@@ -168,6 +168,25 @@ export function installChildProcessHooks(agent: Agent, mod: typeof cp): void {
         },
     );
   }
+
+  // The class under every asynchronous spawn: `new ChildProcess().spawn(options)` skips the module functions
+  // (test/tamper childprocess-class). Calls from the hooked functions above run with the guard raised and pass.
+  reg.patch(
+    ChildProcess.prototype,
+    'spawn',
+    'ChildProcess.prototype.spawn',
+    (original) =>
+      function (this: unknown, ...a: unknown[]) {
+        const o = a[0] as { file?: unknown; args?: unknown } | null | undefined;
+        if (agent.guard === 0 && typeof o?.file === 'string') {
+          // options.args carries argv[0] first.
+          const args = Array.isArray(o.args) ? (o.args as unknown[]).slice(1).map(String) : [];
+          const err = checkLaunch(agent, 'spawn', [o.file, args]);
+          if (err) throw err;
+        }
+        return passThrough(agent, original, this, a);
+      },
+  );
 
   reg.patch(
     mod,
