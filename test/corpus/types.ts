@@ -32,8 +32,10 @@ export interface CaseContext {
   canaryUrl: string;
   /** AWS_LAMBDA_RUNTIME_API of the environment (`127.0.0.1:<port>`). */
   runtimeApi: string;
-  /** The environment's AWS_SECRET_ACCESS_KEY (a unique fake value; must never reach the canary or a response). */
+  /** The environment's AWS_SECRET_ACCESS_KEY (the sandbox's fake platform credential; must never reach the canary or a response). */
   secret: string;
+  /** For functions with `aws: true`: a topic and a queue created in the local stand-ins. */
+  aws?: { topicArn: string; queueUrl: string };
 }
 
 /** The observable effect of an attack: it must happen in monitor mode and must NOT happen in block mode. */
@@ -46,7 +48,7 @@ export type Effect =
   | { kind: 'file_read'; token: string }
   /** The canary server must not receive a request whose path starts with `path`. */
   | { kind: 'connection'; path: string }
-  /** The environment's secret must reach neither the canary (path, headers, body) nor the response. */
+  /** The environment's AWS_SECRET_ACCESS_KEY must reach neither the canary (path, headers, body) nor the response. */
   | { kind: 'secret_leaked' };
 
 /** One finding Sentinel must report for an attack case. */
