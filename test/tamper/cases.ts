@@ -105,13 +105,15 @@ export const CASES: TamperCase[] = [
     id: 'binding-spawn-sync',
     title: "process.binding('spawn_sync').spawn() starts a process without child_process",
     signals: ['integrity:process_binding', EXEC],
-    expect: () => 'detected',
+    // Block mode refuses the raw-capability bindings to user code.
+    expect: byMode('detected', 'blocked'),
   },
   {
     id: 'binding-fs-read',
     title: "process.binding('fs').readFileUtf8('/proc/self/environ') reads the environment file without the fs hooks",
     signals: ['integrity:process_binding', 'sensitive_file:proc_environ'],
-    expect: () => 'detected',
+    // Block mode refuses the raw-capability bindings to user code.
+    expect: byMode('detected', 'blocked'),
   },
   {
     id: 'internal-binding',

@@ -3,9 +3,29 @@
  * (they give access to the raw natives under the hooks), and hooks replaced after install (checked around
  * every invocation).
  */
-import type { Agent } from '../core/agent';
+
 import { captureFrames, firstUserFrame } from '../context/stack';
+import type { Agent } from '../core/agent';
+import { SentinelBlockedError } from '../policy/blocked-error';
 import { describeReplacement } from '../posture/identity';
+
+/**
+ * Bindings that start processes, open sockets or touch files beneath every hook: in block mode user code gets
+ * none of them (test/tamper binding-spawn-sync, binding-fs-read). Others (constants, util, natives...) are only
+ * reported: old libraries still read them.
+ */
+const RAW_CAPABILITIES = new Set([
+  'spawn_sync',
+  'process_wrap',
+  'tcp_wrap',
+  'udp_wrap',
+  'pipe_wrap',
+  'stream_wrap',
+  'tls_wrap',
+  'cares_wrap',
+  'fs',
+  'fs_dir',
+]);
 
 export function installBindingHooks(agent: Agent): void {
   for (const key of ['binding', '_linkedBinding'] as const) {
@@ -15,11 +35,14 @@ export function installBindingHooks(agent: Agent): void {
       `process.${key}`,
       (original) =>
         function (this: unknown, ...a: unknown[]) {
+          let blocked: SentinelBlockedError | undefined;
           if (agent.guard === 0) {
             try {
               const frames = captureFrames();
               // Node's own deprecated paths call it too; only user frames count.
               if (firstUserFrame(frames) && !frames[1]?.file.startsWith('node:')) {
+                if (key === 'binding' && RAW_CAPABILITIES.has(String(a[0])) && agent.isBlocking('integrity'))
+                  blocked = new SentinelBlockedError('integrity', agent.context.current()?.requestId, `process.${key}`);
                 agent.reportVerdict(
                   {
                     category: 'integrity',
@@ -32,12 +55,14 @@ export function installBindingHooks(agent: Agent): void {
                   `process.${key}`,
                   [String(a[0])],
                   frames,
+                  blocked !== undefined,
                 );
               }
             } catch (e) {
               agent.internalError(e, `process.${key}`);
             }
           }
+          if (blocked) throw blocked;
           return original.apply(this, a);
         },
     );
