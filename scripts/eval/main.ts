@@ -15,6 +15,7 @@ import type { CorpusFunction } from '../../test/corpus/types';
 import { startAwsStack } from '../sandbox/aws';
 import { availableRuntimes } from '../lib/runtimes';
 import { type CaseResult, judgeSentinel } from './judge';
+import { pool } from './pool';
 import { comparisonMarkdown, type EvalResult, resultsMarkdown } from './report';
 import { type AwsResources, type FunctionRun, type Mode, prepareLayers, REPO, runFunction } from './run-function';
 import { rates, zenRates } from './summary';
@@ -22,21 +23,6 @@ import { type TamperRow, loadTamperSuite } from './tamper';
 import { judgeZen, type ZenCaseResult, zenVersion } from './zen';
 
 const OUT = join(REPO, 'build', 'eval');
-
-/** Runs `jobs` with at most `n` in flight, keeping their order in the result. */
-async function pool<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= jobs.length) return;
-      out[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
-  return out;
-}
 
 function nodeVersion(node: string): string {
   return execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
@@ -66,7 +52,7 @@ async function main(): Promise<void> {
     const sentinelJobs = runtimes.flatMap((rt) =>
       modes.flatMap((mode) =>
         fns.map((fn) => async () => {
-          const run = await runFunction({ fn, subject: 'sentinel', mode, node: rt.node, layers, aws });
+          const run = await runFunction({ fn, subject: 'sentinel', mode, node: rt.node, nodeMajor: rt.major, layers, aws });
           log(`sentinel node${rt.major} ${mode} ${fn.id} ${run.durationMs} ms${run.failure ? ` FAILURE ${run.failure}` : ''}`);
           return { rt, run, results: judgeSentinel(fn, run) };
         }),
@@ -83,7 +69,7 @@ async function main(): Promise<void> {
     if (!process.env.EVAL_SKIP_ZEN) {
       const zenJobs = runtimes.flatMap((rt) =>
         fns.map((fn) => async () => {
-          const run = await runFunction({ fn, subject: 'zen', mode: 'block', node: rt.node, aws });
+          const run = await runFunction({ fn, subject: 'zen', mode: 'block', node: rt.node, nodeMajor: rt.major, aws });
           log(`zen node${rt.major} ${fn.id} ${run.durationMs} ms${run.failure ? ` FAILURE ${run.failure}` : ''}`);
           return { rt, run, results: judgeZen(fn, run) };
         }),
@@ -150,7 +136,7 @@ async function main(): Promise<void> {
       method: {
         sentinel:
           'built layer (build/layer) as /opt in the local Lambda sandbox, AWS_LAMBDA_EXEC_WRAPPER=/opt/sentinel-wrapper, SENTINEL_MODE=monitor|block, SENTINEL_RESPONSE=off; findings and incidents from the extension log (evt finding/incident); one warm environment per function × mode × runtime',
-        zen: 'handler wrapped with require("@aikidosec/firewall/lambda") (generated entry file), AIKIDO_BLOCK=true, no AIKIDO_TOKEN (nothing leaves the machine), same sandbox without our layer; detections from Zen\'s "Zen has blocked|detected" log lines',
+        zen: 'handler wrapped with require("@aikidosec/firewall/lambda") (generated entry file; ESM functions on Node ≥ 22 also preload @aikidosec/firewall/instrument through NODE_OPTIONS, its native-ESM setup), AIKIDO_BLOCK=true, no AIKIDO_TOKEN (nothing leaves the machine), same sandbox without our layer; detections from Zen\'s "Zen has blocked|detected" log lines',
       },
       corpus: {
         functions: fns.length,

@@ -160,7 +160,7 @@ export function comparisonMarkdown(r: EvalResult): string {
   const cellS = (x?: CaseResult) =>
     !x ? '·' : x.type === 'benign' ? (x.falsePositives.length ? 'FP' : 'quiet') : `${x.detected ? 'detected' : 'missed'}${x.blockable ? (x.blocked ? ', stopped' : ', NOT stopped') : ''}`;
   const cellZ = (x: ZenCaseResult | undefined, blockable: boolean) =>
-    !x ? '·' : x.type === 'benign' ? (x.falsePositive ? 'FP' : 'quiet') : `${x.detected ? 'detected' : 'missed'}${blockable ? (x.blocked ? ', stopped' : ', NOT stopped') : ''}`;
+    !x ? '·' : x.type === 'benign' ? `${x.falsePositive ? 'FP' : 'quiet'}${x.functionError ? ` (broke: ${x.functionError.slice(0, 60)})` : ''}` : `${x.detected ? 'detected' : 'missed'}${blockable ? (x.blocked ? ', stopped' : ', NOT stopped') : ''}`;
   for (const c of r.corpus.cases) {
     const zs = r.zen.results.filter((x) => x.caseId === c.id);
     const ss = sBlock.filter((x) => x.caseId === c.id);

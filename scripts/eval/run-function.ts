@@ -31,6 +31,8 @@ export interface RunFunctionOptions {
   subject: Subject;
   mode: Mode;
   node: string;
+  /** Major version of `node` (Zen's ESM instrumentation needs Node ≥ 22.15). */
+  nodeMajor?: number;
   /** Sentinel: copies of build/layer (play /opt); `withDependencies` also has nodejs/node_modules. Zen runs without. */
   layers?: { plain: string; withDependencies: string };
   aws?: AwsResources;
@@ -201,6 +203,10 @@ export async function runFunction(o: RunFunctionOptions): Promise<FunctionRun> {
         AIKIDO_DEBUG: mode === 'block' ? 'false' : 'true',
         AIKIDO_LAMBDA_IGNORE_UNSUPPORTED_TRIGGER_WARNING: 'true',
       });
+      // Native ESM: Zen's documented setup preloads its instrumentation (module.registerHooks, Node ≥ 22.15); the
+      // Lambda wrapper alone hooks only what is loaded through require.
+      if (fn.module === 'esm' && (o.nodeMajor ?? 20) >= 22)
+        fnEnv.NODE_OPTIONS = `--require ${join(REPO, 'node_modules', '@aikidosec', 'firewall', 'instrument', 'index.js')}`;
     }
     env = await createFunctionEnvironment({
       codeDir: staged.dir,

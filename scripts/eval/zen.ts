@@ -77,6 +77,8 @@ export interface ZenCaseResult {
   msToDetection?: number;
   /** Zen failed to load or the function failed under Zen. */
   failure?: string;
+  /** Benign case: the function did not do its work under Zen (its check failed). */
+  functionError?: string;
 }
 
 export function judgeZen(fn: CorpusFunction, run: FunctionRun): ZenCaseResult[] {
@@ -97,7 +99,7 @@ export function judgeZen(fn: CorpusFunction, run: FunctionRun): ZenCaseResult[] 
       found,
       failure: run.failure ?? (cr ? undefined : 'not run'),
     };
-    if (c.type === 'benign') return { ...base, detected: false, falsePositive: mine.length > 0 };
+    if (c.type === 'benign') return { ...base, detected: false, falsePositive: mine.length > 0, functionError: cr?.checkError };
     const expected = new Set(c.expect.map((e) => e.category));
     const hits = mine.filter((d) => expected.has(ZEN_KINDS[d.kind] as Category));
     const t0 = cr?.window[0] ?? 0;
