@@ -89,12 +89,16 @@ export async function receiveSnsMessages(stack: AwsStack, queueUrl: string): Pro
   }
 }
 
-/** The readable text of a Slack message: the fallback `text` and every text of its blocks, in order. */
+/**
+ * The readable text of a Slack message: the fallback `text` and every text of its blocks, in order, with Slack's
+ * own escapes (`&lt;` `&gt;` `&amp;`) decoded as a Slack client shows them.
+ */
 export function slackText(msg: unknown): string {
   const parts: string[] = [];
+  const slackDecode = (t: string) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const walk = (v: unknown, key?: string) => {
     if (typeof v === 'string') {
-      if (key === 'text') parts.push(v);
+      if (key === 'text') parts.push(slackDecode(v));
     } else if (Array.isArray(v)) for (const x of v) walk(x);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
   };

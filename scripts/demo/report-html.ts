@@ -99,10 +99,10 @@ h3{font-size:15px;margin:18px 0 8px}.muted{color:var(--muted)}.small{font-size:1
 .banner{margin:18px 0;padding:14px 18px;border-radius:8px;font-weight:600}
 .banner.ok{background:#ecfdf3;border:1px solid #abefc6;color:var(--green)}.banner.bad{background:#fef3f2;border:1px solid #fecdca;color:var(--red)}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1 1 200px;border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--bg)}
-.card .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:16px;font-weight:600;overflow-wrap:anywhere}
+.card .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:16px;font-weight:600;overflow-wrap:break-word}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600}td ul{margin:4px 0 0;padding-left:18px;color:var(--muted);font-size:13px}
-code,.mono,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}code{font-size:13px;background:var(--bg);padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
+code,.mono,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}code{font-size:13px;background:var(--bg);padding:1px 4px;border-radius:4px;overflow-wrap:break-word}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:10px 12px;white-space:pre-wrap;word-break:break-word;font-size:13px}
 .ok{color:var(--green);font-weight:600}.fail{color:var(--red);font-weight:600}
 .sev{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:700;text-transform:uppercase;color:#fff;background:#667085}
