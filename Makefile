@@ -12,12 +12,16 @@ node_modules/.package-lock.json: package-lock.json
 
 install: node_modules/.package-lock.json
 
-# Node 22 and 24 binaries for the runtime matrix (Node 20 is the host's).
-runtimes:
+# Node 22 and 24 binaries for the runtime matrix (Node 20 is the host's). Installed once per lockfile change.
+RUNTIMES_STAMP := test/runtimes/node_modules/.package-lock.json
+runtimes: $(RUNTIMES_STAMP)
+$(RUNTIMES_STAMP): test/runtimes/package-lock.json
 	cd test/runtimes && $(NPM) ci --no-audit --no-fund
 
-# AWS's own runtime interface client (native addon, ~3 min build on 2 cores).
-ric:
+# AWS's own runtime interface client (native addon, ~1-3 min build on 2 cores). Installed once per lockfile change.
+RIC_STAMP := test/ric/node_modules/.package-lock.json
+ric: $(RIC_STAMP)
+$(RIC_STAMP): test/ric/package-lock.json
 	cd test/ric && $(NPM) ci --no-audit --no-fund
 
 build: install
@@ -42,7 +46,8 @@ test-unit: install
 test-e2e: build
 	$(JEST) --selectProjects e2e --maxWorkers=2
 
-test: install typecheck lint build
+# The whole suite runs the Node 20/22/24 matrix and AWS's runtime client, so it installs them first (once).
+test: install runtimes ric typecheck lint build
 	$(JEST) --maxWorkers=2
 
 bench: build

@@ -236,20 +236,24 @@ describe.each(ric3)('callback handlers on Node $major (RIC 3.x)', ({ node }) => 
   });
 });
 
-describe.each(ric4)('callback handlers on Node $major (RIC 4.x)', ({ node }) => {
-  const h = useRuntimeHarness();
-  test('a handler with three parameters is rejected at init', async () => {
-    const s = await h.start({ node, taskRoot: join(FIX, 'callback'), handler: 'index.handler' });
-    const posted = await s.api.initError();
-    expect(posted.headers['lambda-runtime-function-error-type']).toBe('Runtime.CallbackHandlerDeprecated');
-    expect(errorBody(posted.body).errorMessage).toBe(CALLBACK_ERROR_NODEJS24_ABOVE);
-    expect((await s.run.exited).code).toBe(1);
-  });
+// Without `make runtimes` there is no Node 24: skip (jest refuses describe.each of an empty table).
+(ric4.length > 0 ? describe.each(ric4) : describe.skip.each([{ node: '', major: 24 }]))(
+  'callback handlers on Node $major (RIC 4.x)',
+  ({ node }) => {
+    const h = useRuntimeHarness();
+    test('a handler with three parameters is rejected at init', async () => {
+      const s = await h.start({ node, taskRoot: join(FIX, 'callback'), handler: 'index.handler' });
+      const posted = await s.api.initError();
+      expect(posted.headers['lambda-runtime-function-error-type']).toBe('Runtime.CallbackHandlerDeprecated');
+      expect(errorBody(posted.body).errorMessage).toBe(CALLBACK_ERROR_NODEJS24_ABOVE);
+      expect((await s.run.exited).code).toBe(1);
+    });
 
-  test('two-parameter handlers on the same module still load', async () => {
-    const s = await h.start({ node, taskRoot: join(FIX, 'callback'), handler: 'index.viaSucceed' }).then(ready);
-    // context.succeed no longer exists on RIC 4.x, so the handler throws.
-    const posted = await s.api.invoke({ event: {} });
-    expect(errorBody(posted.body)).toMatchObject({ errorType: 'TypeError' });
-  });
-});
+    test('two-parameter handlers on the same module still load', async () => {
+      const s = await h.start({ node, taskRoot: join(FIX, 'callback'), handler: 'index.viaSucceed' }).then(ready);
+      // context.succeed no longer exists on RIC 4.x, so the handler throws.
+      const posted = await s.api.invoke({ event: {} });
+      expect(errorBody(posted.body)).toMatchObject({ errorType: 'TypeError' });
+    });
+  },
+);
