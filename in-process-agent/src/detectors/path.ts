@@ -6,7 +6,7 @@
  */
 import { severityRank } from '../../../protocol/finding';
 import type { InputString } from '../input/extract';
-import { forEachOccurrence, inputRef } from './correlate';
+import { forEachOccurrence, inputRef, MIN_INPUT_LENGTH } from './correlate';
 import { baseName, isUnder, normalizePath } from './paths';
 import { redact } from './redact';
 import type { Roots, Verdict } from './types';
@@ -41,53 +41,76 @@ export function isCredentialPath(full: string): boolean {
 }
 
 type BaseVerdict = Pick<Verdict, 'category' | 'kind' | 'severity' | 'confidence' | 'title'>;
+/** A behavioural verdict before its title: `title(shown)` runs only for the verdict that is reported. */
+type PlainVerdict = Omit<BaseVerdict, 'title'> & { title: (shown: string) => string };
+
+// Verdict templates (no allocation per call: the hot path, a benign read, matches none of them).
+const PROC_ENVIRON: PlainVerdict = {
+  category: 'sensitive_file',
+  kind: 'proc_environ',
+  severity: 'critical',
+  confidence: 'high',
+  title: (s) => `Read of process environment ${s}`,
+};
+const PROC_MEM: PlainVerdict = {
+  category: 'sensitive_file',
+  kind: 'proc_mem',
+  severity: 'critical',
+  confidence: 'high',
+  title: (s) => `Access to process memory ${s}`,
+};
+const SHADOW: PlainVerdict = {
+  category: 'sensitive_file',
+  kind: 'shadow',
+  severity: 'critical',
+  confidence: 'high',
+  title: (s) => `Read of ${s}`,
+};
+const CREDENTIALS_FILE: PlainVerdict = {
+  category: 'sensitive_file',
+  kind: 'credentials_file',
+  severity: 'high',
+  confidence: 'high',
+  title: (s) => `Read of AWS credentials file ${s}`,
+};
+const PROC_MAPS: PlainVerdict = {
+  category: 'sensitive_file',
+  kind: 'proc_maps',
+  severity: 'medium',
+  confidence: 'medium',
+  title: (s) => `Read of process memory map ${s}`,
+};
+const CHMOD_TMP: PlainVerdict = {
+  category: 'dropper',
+  kind: 'chmod_tmp',
+  severity: 'high',
+  confidence: 'medium',
+  title: (s) => `chmod of a file in the temporary directory: ${s}`,
+};
+const RUNTIME_SOURCE: PlainVerdict = {
+  category: 'sensitive_file',
+  kind: 'runtime_source',
+  severity: 'medium',
+  confidence: 'medium',
+  title: (s) => `Read of the Lambda runtime's files: ${s}`,
+};
+
+function underAny(full: string, roots: readonly string[]): boolean {
+  for (let i = 0; i < roots.length; i++) if (isUnder(full, roots[i])) return true;
+  return false;
+}
 
 /** Behavioural rules: verdicts that need no input. */
-function behavioural(op: PathOp, full: string, roots: Roots, tmpRoots: string[]): BaseVerdict | undefined {
-  const shown = redact(full, 120);
+function behavioural(op: PathOp, full: string, roots: Roots, tmpRoots: string[]): PlainVerdict | undefined {
   const leaf = procLeaf(full);
   const reading = READ_OPS.has(op);
-  if (leaf === 'environ' && reading)
-    return {
-      category: 'sensitive_file',
-      kind: 'proc_environ',
-      severity: 'critical',
-      confidence: 'high',
-      title: `Read of process environment ${shown}`,
-    };
-  if (leaf === 'mem' && (reading || op === 'write'))
-    return {
-      category: 'sensitive_file',
-      kind: 'proc_mem',
-      severity: 'critical',
-      confidence: 'high',
-      title: `Access to process memory ${shown}`,
-    };
-  if ((full === '/etc/shadow' || full === '/etc/gshadow') && reading)
-    return {
-      category: 'sensitive_file',
-      kind: 'shadow',
-      severity: 'critical',
-      confidence: 'high',
-      title: `Read of ${shown}`,
-    };
-  if ((full.includes('/.aws/credentials') || full.includes('/.aws/config')) && reading)
-    return {
-      category: 'sensitive_file',
-      kind: 'credentials_file',
-      severity: 'high',
-      confidence: 'high',
-      title: `Read of AWS credentials file ${shown}`,
-    };
-  if ((leaf === 'maps' || leaf === 'smaps') && reading)
-    return {
-      category: 'sensitive_file',
-      kind: 'proc_maps',
-      severity: 'medium',
-      confidence: 'medium',
-      title: `Read of process memory map ${shown}`,
-    };
-  const inTmp = tmpRoots.some((t) => isUnder(full, t));
+  if (leaf === 'environ' && reading) return PROC_ENVIRON;
+  if (leaf === 'mem' && (reading || op === 'write')) return PROC_MEM;
+  if ((full === '/etc/shadow' || full === '/etc/gshadow') && reading) return SHADOW;
+  if (reading && full.includes('/.aws/') && (full.includes('/.aws/credentials') || full.includes('/.aws/config')))
+    return CREDENTIALS_FILE;
+  if ((leaf === 'maps' || leaf === 'smaps') && reading) return PROC_MAPS;
+  const inTmp = underAny(full, tmpRoots);
   if (WRITE_OPS.has(op) && !inTmp) {
     if (HARMLESS_WRITES.includes(full) || HARMLESS_WRITE_ROOTS.some((r) => isUnder(full, r))) return undefined;
     const code = isUnder(full, roots.taskRoot) || isUnder(full, roots.layerRoot) || isUnder(full, roots.runtimeDir);
@@ -96,27 +119,28 @@ function behavioural(op: PathOp, full: string, roots: Roots, tmpRoots: string[])
       kind: 'write_outside_tmp',
       severity: code ? 'high' : 'medium',
       confidence: 'high',
-      title: `${op} outside the temporary directory: ${shown}`,
+      title: (s) => `${op} outside the temporary directory: ${s}`,
     };
   }
-  if (op === 'chmod' && inTmp)
-    return {
-      category: 'dropper',
-      kind: 'chmod_tmp',
-      severity: 'high',
-      confidence: 'medium',
-      title: `chmod of a file in the temporary directory: ${shown}`,
-    };
-  if ((reading || op === 'list') && roots.runtimeDir && isUnder(full, normalizePath(roots.runtimeDir, '/')))
-    return {
-      category: 'sensitive_file',
-      kind: 'runtime_source',
-      severity: 'medium',
-      confidence: 'medium',
-      title: `Read of the Lambda runtime's files: ${shown}`,
-    };
+  if (op === 'chmod' && inTmp) return CHMOD_TMP;
+  if ((reading || op === 'list') && roots.runtimeDir && isUnder(full, runtimeRoot(roots))) return RUNTIME_SOURCE;
   return undefined;
 }
+
+// Derived from `roots` once per Roots object (the agent keeps one for its life): this runs on every fs call.
+const derived = new WeakMap<Roots, { tmpRoots: string[]; runtimeRoot: string }>();
+function derive(roots: Roots): { tmpRoots: string[]; runtimeRoot: string } {
+  let d = derived.get(roots);
+  if (!d) {
+    d = {
+      tmpRoots: roots.tmpDirs.filter((t) => typeof t === 'string' && t.length > 0).map((t) => normalizePath(t, '/')),
+      runtimeRoot: roots.runtimeDir ? normalizePath(roots.runtimeDir, '/') : '',
+    };
+    derived.set(roots, d);
+  }
+  return d;
+}
+const runtimeRoot = (roots: Roots) => derive(roots).runtimeRoot;
 
 /** True when path[a, b) contains a `..` that is a whole path segment of `path`. */
 function hasDotDotSegment(path: string, a: number, b: number): boolean {
@@ -149,13 +173,16 @@ function correlated(
   const factsOf = () => {
     facts ??= {
       critical: isCredentialPath(full),
-      inTmp: tmpRoots.some((t) => isUnder(full, t)),
+      inTmp: underAny(full, tmpRoots),
       code: isUnder(full, roots.taskRoot) || isUnder(full, roots.layerRoot) || isUnder(full, roots.runtimeDir),
     };
     return facts;
   };
-  for (const inp of inputs) {
+  for (let i = 0; i < inputs.length; i++) {
+    const inp = inputs[i];
     const v = inp.value;
+    // Most inputs do not occur in the path at all: skip them before setting up the occurrence walk.
+    if (v.length < MIN_INPUT_LENGTH || v.length > path.length || !path.includes(v)) continue;
     let found: Verdict | undefined;
     forEachOccurrence(path, v, (at) => {
       const end = at + v.length;
@@ -206,10 +233,14 @@ function correlated(
 export function detectPath(op: PathOp, path: string, inputs: InputString[], roots: Roots): Verdict | undefined {
   if (typeof path !== 'string' || path.length === 0) return undefined;
   const full = normalizePath(path, roots.taskRoot || '/');
-  const tmpRoots = roots.tmpDirs.filter((t) => typeof t === 'string' && t.length > 0).map((t) => normalizePath(t, '/'));
-  const byInput = correlated(path, full, inputs, roots, tmpRoots);
+  const { tmpRoots } = derive(roots);
+  const byInput = inputs.length > 0 ? correlated(path, full, inputs, roots, tmpRoots) : undefined;
   const plain = behavioural(op, full, roots, tmpRoots);
-  const chosen =
-    byInput && (!plain || severityRank(byInput.severity) >= severityRank(plain.severity)) ? byInput : plain;
-  return chosen ? { ...chosen, details: { op, path: redact(full, 200) } } : undefined;
+  if (!byInput && !plain) return undefined;
+  // Titles and redactions only for the verdict that is reported (the common benign call builds none).
+  const chosen: Verdict =
+    byInput && (!plain || severityRank(byInput.severity) >= severityRank(plain.severity))
+      ? byInput
+      : { ...(plain as PlainVerdict), title: (plain as PlainVerdict).title(redact(full, 120)) };
+  return { ...chosen, details: { op, path: redact(full, 200) } };
 }

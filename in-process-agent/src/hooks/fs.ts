@@ -32,12 +32,17 @@ function modeMakesExecutable(mode: unknown): boolean {
   return false;
 }
 
+function optionFlag(opts: unknown): unknown {
+  return opts && typeof opts === 'object' ? (opts as { flag?: unknown }).flag : undefined;
+}
+
 function streamFlags(opts: unknown, fallback: string): unknown {
   return opts && typeof opts === 'object' && 'flags' in opts ? (opts as { flags: unknown }).flags : fallback;
 }
 
 const PLANS: Record<string, Plan> = {
-  readFile: (a) => [['read', a[0]]],
+  // A read with a writing flag (`{ flag: 'w+' }`) truncates or creates: it counts as the write it is.
+  readFile: (a) => [[flagsWrite(optionFlag(a[1])) ? 'write' : 'read', a[0]]],
   readdir: (a) => [['list', a[0]]],
   opendir: (a) => [['list', a[0]]],
   readlink: (a) => [['stat', a[0]]],
@@ -67,6 +72,13 @@ const PLANS: Record<string, Plan> = {
   createReadStream: (a) => [['read', a[0]]],
   createWriteStream: (a) => [[flagsWrite(streamFlags(a[1], 'w')) ? 'write' : 'open', a[0]]],
 };
+
+/**
+ * Sync functions that call other hooked fs functions themselves (readFileSync → openSync, appendFileSync →
+ * writeFileSync → openSync, truncateSync → openSync) and never user code: the outer call was checked for the
+ * same path and operation, so the inner ones run with the guard raised instead of being checked again.
+ */
+const SELF_NESTING_SYNC = new Set(['readFileSync', 'writeFileSync', 'appendFileSync', 'truncateSync']);
 
 const CALLBACK_FNS = Object.keys(PLANS).filter((k) => !k.startsWith('create'));
 const PROMISE_FNS = CALLBACK_FNS.filter((k) => k !== 'exists');
@@ -194,6 +206,19 @@ export class FsHooks {
       (original) => {
         switch (style) {
           case 'sync':
+            if (SELF_NESTING_SYNC.has(key)) {
+              const agent = self.agent;
+              return function (this: unknown, ...a: unknown[]) {
+                const err = self.checkCall(label, planName, a);
+                if (err) throw err;
+                agent.guard++;
+                try {
+                  return original.apply(this, a);
+                } finally {
+                  agent.guard--;
+                }
+              };
+            }
             return function (this: unknown, ...a: unknown[]) {
               const err = self.checkCall(label, planName, a);
               if (err) {
