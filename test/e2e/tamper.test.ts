@@ -187,6 +187,22 @@ const CHECKS: Record<string, (d: TamperDetail, mode: Mode) => void> = {
     expect(of(d, 'integrity:process_binding').length).toBe(64);
     expect(of(d, 'agent:findings_dropped')).toHaveLength(1);
   },
+  'config-tamper': (d, mode) => {
+    expect(of(d, 'exec_policy:not_allowed')[0]).toMatchObject({ blocked: mode === 'block' });
+  },
+  'channel-forge': (d) => {
+    // The forged frame arrived as if the agent had sent it: a finding with the attacker's title, from "the agent".
+    expect(d.run.findings.find((f) => f.title === 'forged by the tamper suite')).toMatchObject({ source: 'agent' });
+    expect(of(d, 'integrity:second_client')).toEqual([]);
+  },
+  'channel-hijack': (d, mode) => {
+    // The witness notices: the invocation after the takeover ran without a heartbeat.
+    expect(of(d, 'integrity:agent_silent').map((f) => f.requestId)).toContain(d.run.responses[1].requestId);
+    // The agent still decides locally; only its reports are lost.
+    if (mode === 'block') expect(resp(d, 1).spawn).toMatchObject({ ok: false, code: 'ERR_SENTINEL_BLOCKED' });
+    else expect(d.run.markers('channel-hijack-after')).toBe(true);
+    expect(of(d, 'exec_policy:not_allowed').filter((f) => f.requestId === d.run.responses[1].requestId)).toEqual([]);
+  },
   'kill-extension': (d) => {
     expect(d.run.report.platformErrors.map((e) => e.errorType)).toContain('Extension.Crash');
     // A second init after the reset, with the extension back.

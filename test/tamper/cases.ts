@@ -133,6 +133,14 @@ export const CASES: TamperCase[] = [
     // Closed: the symbol carries only what the shim needs (no agent state), so the guard cannot be reached.
     expect: byMode('detected', 'blocked'),
   },
+  {
+    id: 'config-tamper',
+    title:
+      'SENTINEL_MODE / SENTINEL_EXEC_ALLOW / SENTINEL_ALLOW / SENTINEL_AGENT_ACTIVE changed at run time, then a spawn',
+    signals: [EXEC],
+    // The configuration is read once at cold start.
+    expect: byMode('detected', 'blocked'),
+  },
   // ---- Runtime API
   {
     id: 'runtime-api-hijack',
@@ -237,6 +245,26 @@ export const CASES: TamperCase[] = [
     title: "200 distinct findings (process.binding('floodN')) to exhaust the per-invocation budget, then a spawn",
     signals: [EXEC],
     expect: byMode('detected', 'blocked'),
+  },
+  {
+    id: 'channel-forge',
+    title:
+      "frames written on the agent's own channel connection (fd found through /proc/self/fd): forged finding and heartbeat",
+    signals: ['integrity:second_client', 'integrity:agent_reconnected'],
+    effect: (run) => run.findings.some((f) => f.title === 'forged by the tamper suite'),
+    expect: () => 'known_limit',
+    limit: () =>
+      "the agent's connection is a file descriptor of the function's own process: frames written on it are indistinguishable from the agent's (forged findings and heartbeats are accepted)",
+  },
+  {
+    id: 'channel-hijack',
+    title:
+      "socket path re-bound by the function, the agent's connection broken (oversize frame), its reconnect answered `refused`, then a spawn",
+    steps: [{}, { case: 'spawn-probe', tag: 'channel-hijack-after' }],
+    signals: ['integrity:agent_silent', 'integrity:agent_reconnected'],
+    // The agent reached the attacker's server (its findings no longer reach the extension).
+    effect: (run) => (run.marker ?? '').includes('agent connected'),
+    expect: () => 'detected',
   },
   {
     id: 'kill-extension',

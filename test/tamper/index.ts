@@ -7,7 +7,7 @@
  *
  * Used by the e2e test (test/e2e/tamper.test.ts) and by the evaluation runner (scripts/eval).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../../protocol/finding';
 import {
@@ -83,12 +83,14 @@ async function runCase(c: TamperCase, o: TamperOptions, major: number): Promise<
     const report: EnvironmentReport = await env.shutdown();
     const records = collectStructuredRecords(report.extensionLogs);
     const markerFile = join(env.tmpDir, `tamper-${c.id}`);
+    // Read now: dispose() removes the tmp dir.
+    const present = new Set(readdirSync(env.tmpDir).filter((f) => f.startsWith('tamper-')));
     const run: CaseRun = {
       responses,
       findings: records.findings as Finding[],
       incidents: records.incidents,
       marker: existsSync(markerFile) ? readFileSync(markerFile, 'utf8') : undefined,
-      markers: (tag) => existsSync(join(env!.tmpDir, `tamper-${tag}`)),
+      markers: (tag) => present.has(`tamper-${tag}`),
       report,
     };
     const expected = c.expect({ mode: o.mode, major });

@@ -52,6 +52,43 @@ const fakeFinding = (i) => ({
   },
 });
 
+/** File descriptors of this process that are Unix-domain sockets (the agent's channel connection among them). */
+function unixSocketFds() {
+  const inodes = new Set(
+    fs
+      .readFileSync('/proc/net/unix', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/)[6])
+      .filter(Boolean),
+  );
+  const out = [];
+  for (const d of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${d}`));
+      if (m && inodes.has(m[1])) out.push(Number(d));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+/** Writes `data` straight into every Unix socket of this process past stdio (write(2) on the descriptor). */
+function writeOnAgentConnection(data) {
+  const written = [];
+  for (const fd of unixSocketFds()) {
+    if (fd <= 2) continue; // stdout/stderr may be socket pairs too
+    try {
+      fs.writeSync(fd, data);
+      written.push(fd);
+    } catch {
+      // not writable
+    }
+  }
+  return written;
+}
+
 module.exports = {
   // A second client claims the channel to speak for the agent (forged findings, heartbeats).
   'second-client': async (event, context) => {
@@ -93,6 +130,35 @@ module.exports = {
       noise: noise.length,
       spawn: attempt(() => String(require('child_process').execFileSync(which('touch'), [marker('findings-flood')]))),
     };
+  },
+
+  // Frames written on the agent's own connection (found through /proc/self/fd): a forged finding and heartbeat.
+  'channel-forge': (event, context) => {
+    const forged = fakeFinding('forge');
+    forged.finding.title = 'forged by the tamper suite';
+    forged.finding.requestId = context.awsRequestId;
+    const written = writeOnAgentConnection(
+      Buffer.concat([frame(forged), frame({ t: 'inv_end', requestId: 'forged-request', ts: Date.now() })]),
+    );
+    return { written: written.length };
+  },
+
+  // Take the channel over: bind our own server at the socket path, break the agent's connection with an oversize
+  // frame header (the extension drops it), answer the agent's reconnect with `refused` so it stops retrying.
+  'channel-hijack': async () => {
+    const p = socketPath();
+    const unlinked = attempt(() => fs.unlinkSync(p));
+    const server = net.createServer((s) => {
+      fs.appendFileSync(marker('channel-hijack'), 'agent connected to the fake server\n');
+      s.end(frame({ t: 'refused', reason: 'channel already owned' }));
+    });
+    await new Promise((r) => server.listen(p, r));
+    server.unref();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(0xfffffff0);
+    const written = writeOnAgentConnection(header);
+    await new Promise((r) => setTimeout(r, 400));
+    return { unlinked: unlinked.ok, written: written.length };
   },
 
   // Find the extension (a sibling process: same parent, `sentinel/extension.cjs` on its command line) and kill it,

@@ -40,6 +40,19 @@ module.exports = {
     return { posted: { ok: posted.ok, status: posted.status, code: posted.code } };
   },
 
+  // Reconfigure Sentinel at run time through its variables (monitor only, allow everything), then spawn.
+  'config-tamper': () => {
+    Object.assign(process.env, {
+      SENTINEL_MODE: 'monitor',
+      SENTINEL_EXEC_ALLOW: '*',
+      SENTINEL_ALLOW: 'exec_policy,integrity,dropper',
+      SENTINEL_AGENT_ACTIVE: '1',
+    });
+    return {
+      spawn: attempt(() => String(require('child_process').execFileSync(which('touch'), [marker('config-tamper')]))),
+    };
+  },
+
   // A child node process with an environment that drops NODE_OPTIONS runs attacker code.
   'child-env-drop': () => {
     const code = `require('child_process').execFileSync(${JSON.stringify(which('touch'))}, [${JSON.stringify(marker('child-env-drop'))}])`;
