@@ -160,13 +160,7 @@ export class ModuleHooks {
   /** `import` of a builtin: the posture part notes which package reached for it. */
   private esmBuiltin(name: string, context: unknown): void {
     if (this.agent.guard !== 0) return;
-    try {
-      const parent = (context as { parentURL?: unknown } | undefined)?.parentURL;
-      const file = typeof parent === 'string' && parent.startsWith('file:') ? fileURLToPath(parent) : undefined;
-      this.agent.posture?.onBuiltin(name, file);
-    } catch (e) {
-      this.agent.internalError(e, 'esm.builtin');
-    }
+    this.agent.posture?.onBuiltinImport(name, (context as { parentURL?: unknown } | undefined)?.parentURL);
   }
 
   private checkUrl(url: string): Error | undefined {

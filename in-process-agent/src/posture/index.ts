@@ -7,11 +7,12 @@
  * "Posture"): one full record after the first invocation, then small updates when something changed.
  */
 import type * as fsT from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { captureFrames } from '../context/stack';
 import type { Agent } from '../core/agent';
 import type { Verdict } from '../detectors/types';
 import { type HardenState, hardenState, hardenVerdict } from './harden';
-import { type BuiltinUse, ModuleInventory, type PackageEntry, type Seen } from './inventory';
+import { type BuiltinUse, DANGEROUS_BUILTINS, ModuleInventory, type PackageEntry, type Seen } from './inventory';
 import { pool, readVersion, scanTmp, settleEntry, type TmpState } from './io';
 import { type LedgerEntry, seenLabel, TmpLedger } from './ledger';
 import { fitRecord, ledgerView, packageView } from './record';
@@ -41,6 +42,9 @@ export class AgentPosture {
   /** Late packages not yet sent in a record. */
   private readonly unsentPackages: PackageEntry[] = [];
   private readonly unsentBuiltins: BuiltinUse[] = [];
+  /** Module files and (builtin, parent) pairs loaded during init, classified after it (drainInit). */
+  private readonly initFiles: string[] = [];
+  private readonly initBuiltins: string[] = [];
   private fsMod: typeof fsT | undefined;
 
   constructor(
@@ -77,6 +81,12 @@ export class AgentPosture {
   /** A module file loaded for the first time (CJS require or ESM import). */
   onModuleFile(file: string): void {
     try {
+      // During init only remember the file: classifying it waits until init is over (off the cold-start path).
+      if (this.agent.context.phase() === 'init') {
+        this.initFiles.push(file);
+        return;
+      }
+      if (this.initFiles.length > 0 || this.initBuiltins.length > 0) this.drainInit();
       const entry = this.inventory.onFile(file, this.seen);
       if (!entry || entry.first.phase === 'init') return;
       this.unsentPackages.push(entry);
@@ -101,6 +111,12 @@ export class AgentPosture {
   /** A builtin required or imported by `parent` (a module file path). */
   onBuiltin(name: string, parent: string | undefined): void {
     try {
+      if (!DANGEROUS_BUILTINS.has(name)) return;
+      if (this.agent.context.phase() === 'init') {
+        this.initBuiltins.push(name, parent ?? '');
+        return;
+      }
+      if (this.initFiles.length > 0 || this.initBuiltins.length > 0) this.drainInit();
       const use = this.inventory.onBuiltin(name, parent, this.seen);
       if (!use || use.first.phase === 'init') return;
       this.unsentBuiltins.push(use);
@@ -119,6 +135,28 @@ export class AgentPosture {
     } catch (e) {
       this.agent.internalError(e, 'posture.builtin');
     }
+  }
+
+  /** An ES module `import` of a builtin; `parentURL` is the importing module's URL. */
+  onBuiltinImport(name: string, parentURL: unknown): void {
+    if (!DANGEROUS_BUILTINS.has(name)) return;
+    try {
+      const file =
+        typeof parentURL === 'string' && parentURL.startsWith('file:') ? fileURLToPath(parentURL) : undefined;
+      this.onBuiltin(name, file);
+    } catch (e) {
+      this.agent.internalError(e, 'posture.import');
+    }
+  }
+
+  /** Classifies what init loaded (the first later load, or the first posture pass, whichever comes first). */
+  private drainInit(): void {
+    const init = (): Seen => ({ phase: 'init' });
+    const files = this.initFiles.splice(0);
+    const builtins = this.initBuiltins.splice(0);
+    for (const f of files) this.inventory.onFile(f, init);
+    for (let i = 0; i + 1 < builtins.length; i += 2)
+      this.inventory.onBuiltin(builtins[i] as string, builtins[i + 1] || undefined, init);
   }
 
   private report(v: Verdict, sink: string, args: string[]): void {
@@ -181,6 +219,7 @@ export class AgentPosture {
       }
     };
     try {
+      this.drainInit();
       const fs = this.fs();
       const requestId = this.lastRequestId;
       const tasks: Array<(next: () => void) => void> = [];
