@@ -32,12 +32,15 @@ function setup(env: Record<string, string>) {
   return { agent, mod, Recording, calls, findings };
 }
 
+/** ChildProcess#spawn(options) is public at run time but not in the type declarations. */
+const spawnOn = (c: cp.ChildProcess, o: unknown) => (c as unknown as { spawn(o: unknown): unknown }).spawn(o);
+
 const options = { file: '/usr/bin/touch', args: ['touch', '/tmp/x'], envPairs: [], stdio: ['ignore'] };
 
 describe('ChildProcess.prototype.spawn hook', () => {
   it('judges a direct class spawn like child_process.spawn (monitor: reported, runs)', () => {
     const { agent, Recording, calls, findings } = setup({});
-    agent.context.run(new Invocation('req-1', {}), () => new Recording().spawn(options as never));
+    agent.context.run(new Invocation('req-1', {}), () => spawnOn(new Recording(), options));
     expect(calls).toHaveLength(1);
     expect(findings()).toEqual([
       expect.objectContaining({
@@ -53,7 +56,7 @@ describe('ChildProcess.prototype.spawn hook', () => {
 
   it('throws before the spawn in block mode', () => {
     const { agent, Recording, calls } = setup({ SENTINEL_MODE: 'block' });
-    expect(() => agent.context.run(new Invocation('req-2', {}), () => new Recording().spawn(options as never))).toThrow(
+    expect(() => agent.context.run(new Invocation('req-2', {}), () => spawnOn(new Recording(), options))).toThrow(
       expect.objectContaining({ code: 'ERR_SENTINEL_BLOCKED' }),
     );
     expect(calls).toHaveLength(0);
@@ -61,9 +64,9 @@ describe('ChildProcess.prototype.spawn hook', () => {
 
   it('stays quiet for programs in the allow-list and for calls with the guard raised', () => {
     const { agent, Recording, calls, findings } = setup({ SENTINEL_EXEC_ALLOW: 'touch' });
-    new Recording().spawn(options as never);
+    spawnOn(new Recording(), options);
     agent.guard++;
-    new Recording().spawn({ ...options, file: '/bin/sh', args: ['sh', '-c', 'id'] } as never);
+    spawnOn(new Recording(), { ...options, file: '/bin/sh', args: ['sh', '-c', 'id'] });
     agent.guard--;
     expect(calls).toHaveLength(2);
     expect(findings()).toEqual([]);
