@@ -73,6 +73,7 @@ interface Resp {
   linked: Attempt;
   posted: Attempt;
   answered: string;
+  killed: Attempt[];
 }
 const resp = (d: TamperDetail, i = 0) => d.run.responses[i]?.response as Resp;
 const blockedSpawn = (d: TamperDetail) =>
@@ -203,10 +204,22 @@ const CHECKS: Record<string, (d: TamperDetail, mode: Mode) => void> = {
     else expect(d.run.markers('channel-hijack-after')).toBe(true);
     expect(of(d, 'exec_policy:not_allowed').filter((f) => f.requestId === d.run.responses[1].requestId)).toEqual([]);
   },
-  'kill-extension': (d) => {
-    expect(d.run.report.platformErrors.map((e) => e.errorType)).toContain('Extension.Crash');
-    // A second init after the reset, with the extension back.
-    expect(d.run.report.inits.length).toBe(2);
+  'kill-extension': (d, mode) => {
+    const errors = d.run.report.platformErrors.map((e) => e.errorType);
+    if (mode === 'block') {
+      // The kill is refused: the extension lives, no reset, the spawn is blocked and recorded.
+      expect(resp(d).killed).toEqual([expect.objectContaining({ ok: false, code: 'ERR_SENTINEL_BLOCKED' })]);
+      expect(errors).not.toContain('Extension.Crash');
+      expect(d.run.report.inits.length).toBe(1);
+      expect(of(d, 'exec_policy:not_allowed')[0]).toMatchObject({
+        blocked: true,
+        requestId: d.run.responses[0].requestId,
+      });
+    } else {
+      expect(errors).toContain('Extension.Crash');
+      // A second init after the reset, with the extension back.
+      expect(d.run.report.inits.length).toBe(2);
+    }
   },
 };
 

@@ -270,17 +270,28 @@ export const CASES: TamperCase[] = [
     id: 'kill-extension',
     title: 'the extension process found through /proc and SIGKILLed, then a spawn',
     steps: [{}, { case: 'spawn-probe', tag: 'kill-extension-after' }],
-    signals: [EXEC],
+    signals: ['integrity:foreign_process_kill', EXEC],
     judge: (run) => {
       const crashed = run.report.platformErrors.some((e) => e.errorType === 'Extension.Crash');
+      const kill = run.findings.filter((f) => `${f.category}:${f.kind}` === 'integrity:foreign_process_kill');
+      if (!crashed) {
+        return kill.some((f) => f.blocked)
+          ? {
+              outcome: 'blocked',
+              note: 'process.kill of the extension refused; seen as agent:integrity:foreign_process_kill (blocked)',
+            }
+          : { outcome: 'missed', note: 'the extension survived but no refusal was recorded' };
+      }
       const afterSeen = run.findings.some(
         (f) => `${f.category}:${f.kind}` === EXEC && f.requestId === run.responses[1]?.requestId,
       );
-      const note = `extension killed: the platform ${crashed ? 'failed the invocation with Extension.Crash and reset the environment' : 'did NOT report a crash'}; the re-initialised environment ${afterSeen ? 'has Sentinel again (the next spawn was seen)' : 'did not report the next spawn'}; nothing of the killing invocation is recorded by Sentinel`;
-      return { outcome: crashed && afterSeen ? 'known_limit' : 'missed', note };
+      const note = `extension killed: the platform reported Extension.Crash and reset the environment; the re-initialised environment ${afterSeen ? 'has Sentinel again (the next spawn was seen)' : 'did not report the next spawn'}; ${kill.length ? 'the kill was reported before the extension died' : 'the findings of the killing invocation died with the extension'}`;
+      if (!afterSeen) return { outcome: 'missed', note };
+      return { outcome: kill.length ? 'detected' : 'known_limit', note };
     },
-    expect: () => 'known_limit',
+    // Monitor: the agent reports the kill, but the extension dies before it reads the finding.
+    expect: byMode('known_limit', 'blocked'),
     limit: () =>
-      'the extension can be killed by the function (same user); the platform then fails the invocation (Extension.Crash) and resets the environment, but what the attack did in that invocation is not recorded',
+      'in monitor mode the extension can be killed by the function (same user); the platform then reports Extension.Crash and resets the environment, but what that invocation did is not recorded',
   },
 ];

@@ -7,19 +7,19 @@
  */
 import type * as cpT from 'node:child_process';
 import type * as fsT from 'node:fs';
-import type * as moduleT from 'node:module';
 import type * as httpT from 'node:http';
+import type * as moduleT from 'node:module';
 import type * as netT from 'node:net';
 import type * as timersT from 'node:timers';
 import type * as vmT from 'node:vm';
-import type { Agent } from './agent';
 import { installChildProcessHooks } from '../hooks/child-process';
 import { CodeHooks } from '../hooks/code';
 import { installEnvHook } from '../hooks/env';
 import { FsHooks } from '../hooks/fs';
-import { installBindingHooks } from '../hooks/integrity';
+import { installBindingHooks, installKillHook } from '../hooks/integrity';
 import { ModuleHooks } from '../hooks/modules';
 import { NetworkHooks } from '../hooks/network';
+import type { Agent } from './agent';
 
 export const LAZY_BUILTINS = [
   'dns',
@@ -59,6 +59,9 @@ export class Installer {
     this.step('timers', () => this.code.installTimers(globalThis, require('node:timers') as typeof timersT));
     this.step('fetch', () => this.network.installFetch(globalThis));
     this.step('binding', () => installBindingHooks(this.agent));
+    this.step('kill', () =>
+      installKillHook(this.agent, (p) => (require('node:fs') as typeof fsT).readFileSync(p, 'latin1')),
+    );
     this.step('modules', () => {
       this.moduleHooks = new ModuleHooks(this.agent, (name) => this.installBuiltin(name));
       this.moduleHooks.install(CjsModule);

@@ -69,6 +69,78 @@ export function installBindingHooks(agent: Agent): void {
   }
 }
 
+/** Whether `pid` is this process or one it started (its parent chain in /proc reaches us within a few steps). */
+function ownProcess(pid: number, readStat: (pid: number) => string | undefined): boolean {
+  if (pid === process.pid) return true;
+  let cur = pid;
+  for (let depth = 0; depth < 8; depth++) {
+    const stat = readStat(cur);
+    // The target gone, or no /proc: nothing to judge. An ancestor we cannot read is not one of ours.
+    if (stat === undefined) return depth === 0;
+    // The command name may contain spaces and parentheses: fields resume after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === process.pid) return true;
+    if (!(ppid > 1)) return false;
+    cur = ppid;
+  }
+  return false;
+}
+
+/**
+ * process.kill of a process the function did not start (the extension is a sibling of the runtime): reported,
+ * refused in block mode (test/tamper kill-extension). Signal 0 (a liveness probe) and process groups pass.
+ */
+export function installKillHook(agent: Agent, readFile: (path: string) => string): void {
+  const readStat = (pid: number) => {
+    try {
+      return readFile(`/proc/${pid}/stat`);
+    } catch {
+      return undefined;
+    }
+  };
+  agent.hooks.patch(
+    process,
+    'kill',
+    'process.kill',
+    (original) =>
+      function (this: unknown, ...a: unknown[]) {
+        const pid = Number(a[0]);
+        const signal = a[1] ?? 'SIGTERM';
+        let blocked: SentinelBlockedError | undefined;
+        if (agent.guard === 0 && Number.isInteger(pid) && pid > 0 && signal !== 0 && signal !== '0') {
+          agent.guard++;
+          try {
+            if (!ownProcess(pid, readStat)) {
+              const comm = (readStat(pid) ?? '').replace(/^\d+ \((.*)\) .*$/s, '$1').slice(0, 32);
+              if (agent.isBlocking('integrity'))
+                blocked = new SentinelBlockedError('integrity', agent.context.current()?.requestId, 'process.kill');
+              agent.reportVerdict(
+                {
+                  category: 'integrity',
+                  kind: 'foreign_process_kill',
+                  severity: 'critical',
+                  confidence: 'high',
+                  title: `process.kill(${pid}, ${String(signal).slice(0, 16)}) of a process the function did not start (${comm})`,
+                  details: { pid, signal: String(signal).slice(0, 16), command: comm },
+                },
+                'process.kill',
+                [String(pid), String(signal).slice(0, 16)],
+                undefined,
+                blocked !== undefined,
+              );
+            }
+          } catch (e) {
+            agent.internalError(e, 'process.kill');
+          } finally {
+            agent.guard--;
+          }
+        }
+        if (blocked) throw blocked;
+        return original.apply(this, a);
+      },
+  );
+}
+
 /** Reports hooks that no longer hold the agent's wrapper (each once). */
 export function verifyHooks(agent: Agent): void {
   for (const label of agent.hooks.replaced()) {
