@@ -98,6 +98,10 @@ export class PostureMonitor {
   private emitted = false;
   private storeWrite?: Promise<void>;
   private readonly t0 = Date.now();
+  private openTableGate: () => void = () => {};
+  private readonly tableGate = new Promise<void>((r) => {
+    this.openTableGate = r;
+  });
 
   constructor(private readonly o: PostureOptions) {
     this.pacer = o.pacer ?? new Pacer();
@@ -145,8 +149,11 @@ export class PostureMonitor {
   async shutdown(deadlineMs: number): Promise<void> {
     if (this.interval) clearInterval(this.interval);
     this.resolveRoots?.({ source: 'none' });
-    const budget = Math.min(SHUTDOWN_CAP_MS, Math.max(0, (deadlineMs - Date.now()) * SHUTDOWN_SHARE));
-    if (this.coldStartDone) await this.recheck('shutdown', Date.now() + budget, false);
+    this.openTableGate();
+    const until = Date.now() + Math.min(SHUTDOWN_CAP_MS, Math.max(0, (deadlineMs - Date.now()) * SHUTDOWN_SHARE));
+    // A short-lived environment may still be in its cold-start part: let it finish within the budget.
+    if (!this.coldStartDone && this.started) await Promise.race([this.started, sleep(Math.max(0, until - Date.now()))]);
+    if (this.coldStartDone) await this.recheck('shutdown', until, false);
     this.emit('shutdown');
     if (this.storeWrite)
       await Promise.race([this.storeWrite, sleep(Math.min(STORE_WAIT_MS, Math.max(0, deadlineMs - Date.now())))]);
@@ -155,19 +162,8 @@ export class PostureMonitor {
   private async coldStart(): Promise<void> {
     const { config, log } = this.o;
     const table = config.incidentTable && this.o.ddb ? config.incidentTable : undefined;
-    this.key =
-      table && this.o.ddb
-        ? await loadPostureKey(this.o.ddb, table, this.o.functionName, Date.now() + TABLE_BUDGET_MS)
-        : environmentKey();
-    if (this.key.error)
-      log.warn(
-        { evt: 'aws_error', op: 'posture_key', error: this.key.error },
-        'posture key unavailable; hashes are per environment',
-      );
-
-    const { exposures, summary } = scanEnvironment(this.o.env, (v) => (this.key as PostureKey).hash(v));
-    this.envSummary = summary;
-    for (const e of exposures) this.o.report(exposureFinding(e, this.key.scope));
+    // Without a table nothing waits: the environment key is local.
+    if (!table) this.scanEnv(environmentKey());
 
     this.manifest = await verifyManifest(this.o.layerRoot, this.o.extensionName, this.pacer);
     const mf = manifestFindings(this.manifest);
@@ -180,6 +176,18 @@ export class PostureMonitor {
     if (this.roots.runtimeDir)
       this.runtime = await hashTree(this.roots.runtimeDir, { pacer: this.pacer, limits: this.o.limits });
 
+    if (table && this.o.ddb) {
+      // Loading the AWS SDK blocks this thread for ~100-200 ms: never during init, where it would delay the agent's
+      // welcome (and with it its first heartbeats). The gate opens after the first INVOKE's turnaround, or at SHUTDOWN.
+      await this.tableGate;
+      const key = await loadPostureKey(this.o.ddb, table, this.o.functionName, Date.now() + TABLE_BUDGET_MS);
+      if (key.error)
+        log.warn(
+          { evt: 'aws_error', op: 'posture_key', error: key.error },
+          'posture key unavailable; hashes are per environment',
+        );
+      this.scanEnv(key);
+    }
     if (!this.task) this.baseline = 'unavailable';
     else if (!table || !this.o.ddb) this.baseline = 'off';
     else
@@ -195,6 +203,18 @@ export class PostureMonitor {
       );
     this.coldStartDone = true;
     this.maybeEmit();
+  }
+
+  private scanEnv(key: PostureKey): void {
+    this.key = key;
+    const { exposures, summary } = scanEnvironment(this.o.env, (v) => key.hash(v));
+    this.envSummary = summary;
+    for (const e of exposures) this.o.report(exposureFinding(e, key.scope));
+  }
+
+  /** The first INVOKE has been handled: table work (and with it the AWS SDK load) may start. */
+  afterFirstInvoke(): void {
+    this.openTableGate();
   }
 
   private async findRoots(): Promise<Roots> {
