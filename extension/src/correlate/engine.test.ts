@@ -54,6 +54,14 @@ describe('built-in playbook', () => {
     expect(d!.actions).toEqual(['quarantine', 'alert']);
   });
 
+  it('posture findings (one plaintext secret per cold start of a scaled-out fleet) never make a burst', () => {
+    const e = engine();
+    for (let i = 0; i < 30; i++)
+      expect(
+        outcome(e, makeFinding({ category: 'posture', kind: 'plaintext_secret', severity: 'medium' }), i * 100),
+      ).toBeUndefined();
+  });
+
   it('credential access then egress in the same invocation → critical credential exfiltration', () => {
     const e = engine();
     const access = makeFinding({ category: 'credential_access', severity: 'low', requestId: 'r1' });

@@ -3,6 +3,7 @@
  * SENTINEL_RULES. When several rules fire for one finding, the highest incident severity wins and its
  * actions run (see engine.ts), so severity bands need no upper bounds here.
  */
+import { CATEGORIES } from '../../../protocol/finding';
 import type { Rule } from './types';
 
 const INJECTION = ['code_injection', 'command_injection'] as const;
@@ -71,10 +72,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   {
     id: 'escalation-finding-burst',
     title: 'Burst of security findings',
-    // `info` findings (inventory, posture notes) are not attack signals and would make cold starts fire this.
-    description: '10 findings (severity ≥ low) within 60 s, in this environment or across the fleet.',
+    // `info` findings (inventory notes) and posture findings (a plaintext secret is reported by every cold start
+    // of the function) are not attack signals: a scale-out would otherwise fire this on a clean fleet.
+    description: '10 findings (severity ≥ low, posture excluded) within 60 s, in this environment or across the fleet.',
     enabled: true,
-    when: { severity: 'low' },
+    when: { severity: 'low', category: CATEGORIES.filter((c) => c !== 'posture') },
     threshold: { count: 10, windowSeconds: 60, scope: 'fleet', per: 'function' },
     severity: 'high',
     actions: ['quarantine', 'alert'],
