@@ -4,7 +4,7 @@
  * layer). Writes build/eval/results.json, results.md and comparison.md. Run through scripts/eval/run.mjs.
  *
  * Options (environment): EVAL_ONLY=<fn ids, comma list>, EVAL_RUNTIMES=20,22, EVAL_CONCURRENCY (default 2),
- * EVAL_SKIP_ZEN=1, EVAL_SKIP_TAMPER=1.
+ * EVAL_SKIP_ZEN=1, EVAL_SKIP_TAMPER=1, EVAL_REPORT_ONLY=1 (re-render the Markdown from results.json).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,13 @@ function nodeVersion(node: string): string {
 async function main(): Promise<void> {
   const t0 = Date.now();
   mkdirSync(OUT, { recursive: true });
+  if (process.env.EVAL_REPORT_ONLY) {
+    // Re-render the Markdown from an existing results.json (no runs).
+    const saved = JSON.parse(readFileSync(join(OUT, 'results.json'), 'utf8')) as EvalResult;
+    writeFileSync(join(OUT, 'results.md'), resultsMarkdown(saved));
+    writeFileSync(join(OUT, 'comparison.md'), comparisonMarkdown(saved));
+    return;
+  }
   const only = process.env.EVAL_ONLY?.split(',').filter(Boolean);
   const wantedMajors = process.env.EVAL_RUNTIMES?.split(',').map(Number);
   const concurrency = Number(process.env.EVAL_CONCURRENCY ?? 2);

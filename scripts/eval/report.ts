@@ -1,7 +1,7 @@
 /** Markdown views of the evaluation (build/eval/results.md and comparison.md). */
 import type { Expected, TechniqueNote } from '../../test/corpus/types';
 import type { CaseResult } from './judge';
-import { fmtRange, pct, type Rates, type ZenRates } from './summary';
+import { fmtRange, pct, type Rates, range, type ZenRates } from './summary';
 import type { TamperRow } from './tamper';
 import type { ZenCaseResult } from './zen';
 
@@ -146,7 +146,15 @@ export function comparisonMarkdown(r: EvalResult): string {
   L.push(
     `| benign runs with findings | ${sBlock.filter((x) => x.type === 'benign' && x.falsePositives.length > 0).length}/${sBlock.filter((x) => x.type === 'benign').length} | ${z.falsePositives}/${z.benignRuns} |`,
   );
+  const sTimes = sAttacks.flatMap((x) => (x.msToFinding === undefined ? [] : [x.msToFinding]));
+  L.push(
+    `| attack → detection recorded | ${fmtRange(range(sTimes))} (extension log) | ${fmtRange(z.msToDetection)} (Zen's own log line, in process) |`,
+  );
   L.push('');
+  L.push(
+    "Times are not the same measure: Sentinel's is the attack's invoke start to the out-of-process extension logging the finding; Zen has no out-of-process part, its time is to its in-process log line. Init-phase cases count from the environment's start.",
+    '',
+  );
   const failures = r.zen.runs.filter((x) => x.failure);
   if (failures.length) {
     L.push('Zen problems (load or function failures under Zen):', '');
@@ -170,6 +178,17 @@ export function comparisonMarkdown(r: EvalResult): string {
       `| ${esc(c.id)} | ${c.trigger} | ${c.techniques.join(' ')} | ${esc(c.type === 'benign' ? 'benign' : scope)} | ${majors.flatMap((m) => [cellS(ss.find((x) => x.nodeMajor === m)), cellZ(zs.find((x) => x.nodeMajor === m), blockable)]).join(' | ')} | ${esc(zs[0]?.found.join(', ') || '—')} |`,
     );
   }
-  L.push('', 'Overhead side by side (startup, hooked operations, warm handler): `make bench` suite `zen` (build/bench/summary.md).', '');
+  L.push(
+    '',
+    '## Why Zen misses what it misses (from its source and log, not guessed)',
+    '',
+    "- Triggers: Zen's Lambda wrapper builds a request context only for API Gateway-shaped events and SQS (`Zen detected a lambda function call with an unsupported trigger. Only API Gateway and SQS triggers are currently supported.`); SNS, S3, EventBridge, DynamoDB streams and direct invokes run without user input for its checks.",
+    "- Native ESM on Node 20: the wrapper hooks what is loaded through `require`; an ES module's `import` of `child_process` is not patched. Its ESM instrumentation (`--require @aikidosec/firewall/instrument`) needs `module.registerHooks` (Node ≥ 22.15) and is used here on Node 22/24.",
+    '- `eval` (node-serialize style revival): no input-correlated sink sees it, and the process started by the evaluated code has no event data in its command line.',
+    '- Behavioural detections without input (exec allow-list, `/tmp` droppers, credential reads by non-SDK code, Runtime API access, handler swaps, mining pools, configuration self-check, tamper signals) are not part of Zen. Zen can prevent prototype pollution by freezing built-in prototypes (`@aikidosec/firewall/nopp`, not enabled here: it is an opt-in change of program semantics); it does not report pollution.',
+    '',
+    'Overhead side by side (startup, hooked operations, warm handler): `make bench` suite `zen` (build/bench/summary.md).',
+    '',
+  );
   return `${L.join('\n')}\n`;
 }
