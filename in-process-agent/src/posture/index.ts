@@ -8,7 +8,7 @@
  */
 import type * as fsT from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { captureFrames } from '../context/stack';
+import { captureFrames, type Frame } from '../context/stack';
 import type { Agent } from '../core/agent';
 import type { Verdict } from '../detectors/types';
 import { type HardenState, hardenState, hardenVerdict } from './harden';
@@ -108,8 +108,11 @@ export class AgentPosture {
     }
   }
 
-  /** A builtin required or imported by `parent` (a module file path). */
-  onBuiltin(name: string, parent: string | undefined): void {
+  /**
+   * A builtin required or imported by `parent` (a module file path). `imported`: an ES module import, whose
+   * stack does not show the importing module (static imports are linked by Node), so the parent names it.
+   */
+  onBuiltin(name: string, parent: string | undefined, imported = false): void {
     try {
       if (!DANGEROUS_BUILTINS.has(name)) return;
       if (this.agent.context.phase() === 'init') {
@@ -129,8 +132,9 @@ export class AgentPosture {
           title: `${use.package} loaded ${name} for the first time during an invocation`,
           details: { builtin: name, loadingPackage: use.package, parent: use.parent },
         },
-        'require',
+        imported ? 'import' : 'require',
         [name],
+        imported && parent ? { file: parent, line: 0, column: 0, isEval: false } : undefined,
       );
     } catch (e) {
       this.agent.internalError(e, 'posture.builtin');
@@ -143,7 +147,7 @@ export class AgentPosture {
     try {
       const file =
         typeof parentURL === 'string' && parentURL.startsWith('file:') ? fileURLToPath(parentURL) : undefined;
-      this.onBuiltin(name, file);
+      this.onBuiltin(name, file, true);
     } catch (e) {
       this.agent.internalError(e, 'posture.import');
     }
@@ -159,15 +163,16 @@ export class AgentPosture {
       this.inventory.onBuiltin(builtins[i] as string, builtins[i + 1] || undefined, init);
   }
 
-  private report(v: Verdict, sink: string, args: string[]): void {
+  /** Reports with stack attribution; `first` (the importing module) goes before the captured frames. */
+  private report(v: Verdict, sink: string, args: string[], first?: Frame): void {
     this.agent.guard++;
-    let frames: ReturnType<typeof captureFrames>;
+    let frames: Frame[];
     try {
       frames = captureFrames();
     } finally {
       this.agent.guard--;
     }
-    this.agent.reportVerdict(v, sink, args, frames);
+    this.agent.reportVerdict(v, sink, args, first ? [first, ...frames] : frames);
   }
 
   /** Adds the ledger's facts to a dropper verdict (which invocation wrote the file, its hash when known). */
