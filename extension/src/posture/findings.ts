@@ -25,12 +25,13 @@ export type TreeName = 'task' | 'runtime';
 export function changeFindings(
   tree: TreeName,
   changes: FileChange[],
-  against: 'baseline' | 'cold_start',
+  against: 'baseline' | 'environment',
   phase: Phase,
   extra: Record<string, string | number | boolean> = {},
 ): Finding[] {
   const what = tree === 'task' ? 'Handler code' : 'Runtime';
-  const since = against === 'baseline' ? 'the baseline of an earlier cold start' : 'this environment’s cold start';
+  const since =
+    against === 'baseline' ? 'the baseline of an earlier cold start' : 'an earlier check in this environment';
   return changes.slice(0, MAX_CHANGE_FINDINGS).map((c) =>
     extensionFinding({
       category: 'integrity',

@@ -100,9 +100,33 @@ describe('PostureMonitor (no table)', () => {
         kind: 'code_modified',
         severity: 'critical',
         phase: 'shutdown',
-        details: expect.objectContaining({ path: 'index.mjs', against: 'cold_start', check: 'shutdown' }),
+        details: expect.objectContaining({ path: 'index.mjs', against: 'environment', check: 'shutdown' }),
       }),
     ]);
+  });
+
+  it('SENTINEL_INTEGRITY_INTERVAL_S re-hashes everything (also the layer) on the interval', async () => {
+    const m = monitor({ LAMBDA_TASK_ROOT: task, SENTINEL_INTEGRITY_INTERVAL_S: '1' });
+    m.start();
+    await m.settled();
+    writeFileSync(path.join(task, 'index.mjs'), 'export const handler = async () => "backdoor";');
+    writeFileSync(path.join(layer, 'sentinel', 'extension.cjs'), 'tampered');
+    for (let i = 0; i < 60 && findings.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await m.shutdown(Date.now() + 1000);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'code_modified',
+          details: expect.objectContaining({ check: 'interval', path: 'index.mjs' }),
+        }),
+        expect.objectContaining({
+          kind: 'layer_modified',
+          details: expect.objectContaining({ path: 'sentinel/extension.cjs' }),
+        }),
+      ]),
+    );
+    // Reported once: the SHUTDOWN re-check compares with the state the interval check saw.
+    expect(findings.filter((f) => f.kind === 'code_modified')).toHaveLength(1);
   });
 
   it('a malformed manifest is one clear finding; the rest of the record still comes', async () => {

@@ -294,7 +294,10 @@ export class PostureMonitor {
           oldComplete: !prev.truncated,
           curComplete: !next.truncated,
         });
-        if (changes.length > 0) this.report(changeFindings(name, changes, 'cold_start', phase, { check: why }));
+        if (changes.length > 0) this.report(changeFindings(name, changes, 'environment', phase, { check: why }));
+        // The next check compares with this state: one finding per change, not one per check.
+        if (name === 'task') this.task = next;
+        else this.runtime = next;
       }
       if (full && Date.now() < deadline) {
         const m = await verifyManifest(this.o.layerRoot, this.o.extensionName, this.pacer);
