@@ -184,6 +184,7 @@ export function comparisonMarkdown(r: EvalResult): string {
     '',
     "- Triggers: Zen's Lambda wrapper builds a request context only for API Gateway-shaped events and SQS (`Zen detected a lambda function call with an unsupported trigger. Only API Gateway and SQS triggers are currently supported.`); SNS, S3, EventBridge, DynamoDB streams and direct invokes run without user input for its checks.",
     "- Native ESM on Node 20: the wrapper hooks what is loaded through `require`; an ES module's `import` of `child_process` is not patched. Its ESM instrumentation (`--require @aikidosec/firewall/instrument`) needs `module.registerHooks` (Node ≥ 22.15) and is used here on Node 22/24.",
+    "- Base64 bodies (`isBase64Encoded`, e.g. ALB and binary-media APIs): Zen's gateway parser reads the body only as JSON text, so a base64 body is no input to it.",
     '- `eval` (node-serialize style revival): no input-correlated sink sees it, and the process started by the evaluated code has no event data in its command line.',
     '- Behavioural detections without input (exec allow-list, `/tmp` droppers, credential reads by non-SDK code, Runtime API access, handler swaps, mining pools, configuration self-check, tamper signals) are not part of Zen. Zen can prevent prototype pollution by freezing built-in prototypes (`@aikidosec/firewall/nopp`, not enabled here: it is an opt-in change of program semantics); it does not report pollution.',
     '',

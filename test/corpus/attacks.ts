@@ -159,6 +159,26 @@ export const ATTACK_FUNCTIONS: CorpusFunction[] = [
         expect: [{ category: 'code_injection', minSeverity: 'critical', kind: 'js_syntax', inputPath: '$.body' }],
         block: { blockable: true, effect: { kind: 'file_written', file: 'm-alb-code' } },
       },
+      {
+        id: 'render-alb/code-base64',
+        type: 'attack',
+        title: 'the same injection in a base64-encoded body (isBase64Encoded)',
+        techniques: ['T1', 'T3'],
+        trigger: 'alb',
+        events: (ctx) => [
+          {
+            ...alb({ path: '/preview' }),
+            isBase64Encoded: true,
+            body: Buffer.from(
+              JSON.stringify({
+                greeting: `Hi" + process.getBuiltinModule("fs").writeFileSync(${JSON.stringify(m(ctx, 'm-alb-b64'))}, "x") + "`,
+              }),
+            ).toString('base64'),
+          },
+        ],
+        expect: [{ category: 'code_injection', minSeverity: 'critical', kind: 'js_syntax', inputPath: '$.body' }],
+        block: { blockable: true, effect: { kind: 'file_written', file: 'm-alb-b64' } },
+      },
     ],
   },
   {
@@ -185,6 +205,21 @@ export const ATTACK_FUNCTIONS: CorpusFunction[] = [
         events: (ctx) => [sqs([{ job: 'export', name: `$(touch ${m(ctx, 'm-sqs-cmd')})` }])],
         expect: [{ category: 'command_injection', minSeverity: 'critical', inputPath: '$.Records[0].body' }],
         block: { blockable: true, effect: { kind: 'process_started', file: 'm-sqs-cmd' } },
+      },
+      {
+        id: 'jobs-sqs/cmd-second-record',
+        type: 'attack',
+        title: 'the malicious message is the second record of a batch',
+        techniques: ['T1', 'T2'],
+        trigger: 'sqs',
+        events: (ctx) => [
+          sqs([
+            { job: 'export', name: 'report-2026-11' },
+            { job: 'import', name: `customers; touch ${m(ctx, 'm-sqs-batch')}` },
+          ]),
+        ],
+        expect: [{ category: 'command_injection', minSeverity: 'critical', inputPath: '$.Records[1].body' }],
+        block: { blockable: true, effect: { kind: 'process_started', file: 'm-sqs-batch' } },
       },
     ],
   },
