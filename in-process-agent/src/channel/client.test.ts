@@ -38,6 +38,42 @@ describe('ChannelClient', () => {
     await ch.close();
   });
 
+  it('sendSoon batches heartbeats to the end of the turn; a finding sent meanwhile goes after them, in order', async () => {
+    const ch = await startTestChannel();
+    const client = new ChannelClient({ socketPath: path.join(ch.dir, 'agent.sock'), hello });
+    client.start();
+    await ch.waitFor((m) => m.t === 'hello');
+    for (let i = 0; i < 100 && !client.connected; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(client.connected).toBe(true);
+    client.sendSoon({ t: 'inv_start', requestId: 'r1', ts: 1 });
+    client.sendSoon({ t: 'inv_end', requestId: 'r1', ts: 2, outcome: 'success' });
+    expect(client.queued).toBe(2); // nothing written yet in this turn
+    client.sendSoon({ t: 'inv_start', requestId: 'r2', ts: 3 });
+    client.send(finding(1)); // flushes the waiting heartbeats first
+    expect(client.queued).toBe(0);
+    client.sendSoon({ t: 'inv_end', requestId: 'r2', ts: 4, outcome: 'success' });
+    await ch.waitFor((m) => m.t === 'inv_end' && m.requestId === 'r2');
+    expect(ch.messages.map((m) => `${m.t}${m.requestId ?? ''}`)).toEqual([
+      'hello',
+      'inv_startr1',
+      'inv_endr1',
+      'inv_startr2',
+      'finding',
+      'inv_endr2',
+    ]);
+    client.close();
+    await ch.close();
+  });
+
+  it('sendSoon while disconnected queues with the same bound, and close() counts what was waiting', () => {
+    const client = new ChannelClient({ socketPath: '/nonexistent/dir/agent.sock', hello, maxQueue: 2 });
+    for (let i = 0; i < 5; i++) client.sendSoon({ t: 'inv_start', requestId: `r${i}`, ts: i });
+    expect(client.queued).toBe(2);
+    expect(client.dropped).toBe(3);
+    client.close();
+    expect(client.dropped).toBe(5);
+  });
+
   it('bounds the queue while disconnected and counts drops', () => {
     const client = new ChannelClient({ socketPath: '/nonexistent/dir/agent.sock', hello, maxQueue: 3 });
     for (let i = 0; i < 10; i++) client.send(finding(i));

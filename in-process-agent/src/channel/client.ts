@@ -31,6 +31,10 @@ export class ChannelClient {
   private socket: net.Socket | undefined;
   private state: State = 'idle';
   private readonly queue: Buffer[] = [];
+  /** Frames of `sendSoon`, written together at the end of this event-loop turn. */
+  private readonly soon: Buffer[] = [];
+  private soonTimer: NodeJS.Immediate | undefined;
+  private exitHooked = false;
   private readonly maxQueue: number;
   private backoffMs = 50;
   private timer: NodeJS.Timeout | undefined;
@@ -47,22 +51,79 @@ export class ChannelClient {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length + this.soon.length;
   }
 
   start(): void {
+    if (!this.exitHooked) {
+      // Frames still waiting for the end of the turn go out when the process exits (the write is synchronous).
+      this.exitHooked = true;
+      process.once('exit', () => this.flushSoon());
+    }
     if (this.state === 'idle') this.connect();
   }
 
   /** Queues a message; it is written as soon as the channel is ready. Oversized frames are dropped and counted. */
   send(msg: AgentMessage): void {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(msg);
-    } catch {
+    const frame = this.encode(msg);
+    if (!frame) return;
+    // Order is kept: frames waiting for the end of the turn go first.
+    if (this.soon.length > 0) this.flushSoon();
+    this.enqueue(frame);
+  }
+
+  /**
+   * Like `send`, but written at the end of this event-loop turn together with the other frames sent meanwhile
+   * (heartbeats): one socket write and one wake-up of the extension instead of one per message, and nothing on
+   * the invoke path. A later `send` (a finding) writes them first, so the order is kept.
+   */
+  sendSoon(msg: AgentMessage): void {
+    const frame = this.encode(msg);
+    if (!frame) return;
+    if (this.state === 'refused' || this.state === 'closed') {
       this.dropped++;
       return;
     }
+    if (this.soon.length >= this.maxQueue) {
+      this.soon.shift();
+      this.dropped++;
+    }
+    this.soon.push(frame);
+    if (!this.soonTimer) {
+      this.soonTimer = setImmediate(this.onSoon);
+      this.soonTimer.unref();
+    }
+  }
+
+  private readonly onSoon = (): void => {
+    this.soonTimer = undefined;
+    this.flushSoon();
+  };
+
+  /** Writes (or queues) the frames of `sendSoon` now, as one write when the channel is ready. */
+  private flushSoon(): void {
+    if (this.soon.length === 0) return;
+    if (this.state === 'ready' && this.socket && this.queue.length === 0) {
+      const frames = this.soon.length === 1 ? this.soon[0] : Buffer.concat(this.soon);
+      this.sent += this.soon.length - 1;
+      this.soon.length = 0;
+      this.write(frames);
+      return;
+    }
+    for (const frame of this.soon) this.enqueue(frame);
+    this.soon.length = 0;
+  }
+
+  private encode(msg: AgentMessage): Buffer | undefined {
+    try {
+      return encodeFrame(msg);
+    } catch {
+      this.dropped++;
+      return undefined;
+    }
+  }
+
+  private enqueue(frame: Buffer): void {
     if (this.state === 'ready' && this.socket && this.queue.length === 0) {
       this.write(frame);
       return;
@@ -81,6 +142,10 @@ export class ChannelClient {
   close(): void {
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
+    if (this.soonTimer) clearImmediate(this.soonTimer);
+    this.soonTimer = undefined;
+    this.dropped += this.soon.length;
+    this.soon.length = 0;
     this.socket?.destroy();
     this.socket = undefined;
   }
@@ -137,8 +202,9 @@ export class ChannelClient {
       case 'refused':
         this.state = 'refused';
         this.refusedReason = String(msg.reason ?? '');
-        this.dropped += this.queue.length;
+        this.dropped += this.queue.length + this.soon.length;
         this.queue.length = 0;
+        this.soon.length = 0;
         this.socket?.destroy();
         break;
       case 'quarantine':

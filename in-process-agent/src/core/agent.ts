@@ -73,6 +73,7 @@ export class Agent {
   quarantine: QuarantineInfo | undefined;
   secrets: Secret[] = [];
   private send: Sender = () => {};
+  private sendSoon: Sender | undefined;
   /** Counters of the channel client (set once it exists). */
   channelStats: () => { dropped: number; queued: number } = () => ({ dropped: 0, queued: 0 });
   private readonly internalReported = new Set<string>();
@@ -89,13 +90,24 @@ export class Agent {
     this.refreshSecrets();
   }
 
-  setSender(send: Sender): void {
+  /** `sendSoon` batches messages to the end of the event-loop turn (heartbeats); findings always go at once. */
+  setSender(send: Sender, sendSoon?: Sender): void {
     this.send = send;
+    this.sendSoon = sendSoon;
   }
 
   emit(msg: AgentMessage): void {
     try {
       this.send(msg);
+    } catch (e) {
+      this.internalError(e, 'channel.send');
+    }
+  }
+
+  /** Heartbeats and stats: written with the other messages of this event-loop turn, off the invoke path. */
+  emitSoon(msg: AgentMessage): void {
+    try {
+      (this.sendSoon ?? this.send)(msg);
     } catch (e) {
       this.internalError(e, 'channel.send');
     }

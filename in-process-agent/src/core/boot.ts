@@ -106,7 +106,10 @@ export function bootAgent(env: NodeJS.ProcessEnv = process.env): PublicAgentApi 
     },
     onError: (e) => agent.internalError(e, 'channel'),
   });
-  agent.setSender((m) => channel.send(m));
+  agent.setSender(
+    (m) => channel.send(m),
+    (m) => channel.sendSoon(m),
+  );
   agent.channelStats = () => ({ dropped: channel.dropped, queued: channel.queued });
 
   const installer = new Installer(agent);

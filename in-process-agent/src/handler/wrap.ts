@@ -38,8 +38,17 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
   let counter = 0;
   let lastStats = '';
 
+  /**
+   * The after-invocation work runs off the invoke path: at the end of the event-loop turn in which the handler
+   * finished (setImmediate), i.e. right after the runtime has sent the response and before it asks for the next
+   * event. Its findings still carry this invocation's request id.
+   */
   const after = (inv: Invocation, outcome: 'success' | 'error' | 'refused'): void => {
-    agent.emit({ t: 'inv_end', requestId: inv.requestId, ts: Date.now(), outcome });
+    const ts = Date.now();
+    setImmediate(afterNow, inv, outcome, ts);
+  };
+  const afterNow = (inv: Invocation, outcome: 'success' | 'error' | 'refused', ts: number): void => {
+    agent.emitSoon({ t: 'inv_end', requestId: inv.requestId, ts, outcome });
     agent.context.run(inv, () => {
       try {
         verifyHooks(agent);
@@ -78,7 +87,7 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
         const stats = `${agent.channelStats().dropped}|${agent.internalErrors}|${agent.droppedFindings}`;
         if (stats !== lastStats && stats !== '0|0|0') {
           lastStats = stats;
-          agent.emit({
+          agent.emitSoon({
             t: 'stats',
             dropped: agent.channelStats().dropped + agent.droppedFindings,
             internalErrors: agent.internalErrors,
@@ -103,10 +112,15 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
       if (!started) {
         started = true;
         prototypes.snapshot(); // baseline after init: libraries may extend prototypes while loading
+        // Hooks replaced during init are reported before the first invocation (no request id). Later checks run
+        // after each invocation, off the invoke path: a replacement between two invocations is reported with the
+        // request id of the next one.
+        verifyHooks(agent);
       }
       agent.refreshSecrets();
-      agent.emit({ t: 'inv_start', requestId, ts: Date.now() });
-      verifyHooks(agent);
+      // Written at the end of this turn together with inv_end when the handler finishes in it (one write, one
+      // wake-up of the extension), else at the handler's first await.
+      agent.emitSoon({ t: 'inv_start', requestId, ts: Date.now() });
     } catch (e) {
       agent.internalError(e, 'before-invocation');
     }
@@ -121,7 +135,9 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
       ended = true;
       after(inv, outcome);
     };
-    const cbIndex = streaming ? -1 : 2;
+    // Only a handler that declares the callback can end through it (a shorter one ends with its return value or
+    // promise), so only then is the runtime's callback wrapped (a disguised wrapper per invocation costs µs).
+    const cbIndex = streaming || user.length < 3 ? -1 : 2;
     if (cbIndex >= 0 && typeof args[cbIndex] === 'function') {
       const cb = args[cbIndex] as AnyFn;
       args[cbIndex] = disguise(function (this: unknown, ...r: unknown[]) {

@@ -11,7 +11,7 @@ import type * as httpT from 'node:http';
 import type * as netT from 'node:net';
 import type { Agent } from '../core/agent';
 import type { Frame } from '../context/stack';
-import { captureFrames } from '../context/stack';
+import { attributeHere, captureFrames, isUnder } from '../context/stack';
 import { DEFAULT_EGRESS_ALLOW } from '../../../protocol/config';
 import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
@@ -73,6 +73,15 @@ export class NetworkHooks {
   /** AWS's own endpoints: the default partitions plus the SDK's endpoint overrides. */
   private readonly awsEndpoints: string[];
   private readonly initMemo = new Map<string, unknown>();
+  /**
+   * The Lambda runtime's own Runtime API client (the sandbox runtime's keep-alive `http.Agent`): its first request
+   * is checked and attributed like any other; when that shows the runtime's directory as the caller, the agent
+   * object is remembered and its later Runtime API requests (two per invocation) skip the checks and the stack
+   * capture they would end in. Only user code that holds that private object could pass the same way; the
+   * shared global agents are never remembered.
+   */
+  private readonly runtimeClients = new WeakSet<object>();
+  private readonly judgedClients = new WeakSet<object>();
 
   constructor(private readonly agent: Agent) {
     this.egressAllow = [...agent.config.egressAllow, ...awsEndpointHosts(agent.env)];
@@ -189,6 +198,25 @@ export class NetworkHooks {
     });
   }
 
+  private isRuntimeApi(t: Target): boolean {
+    return this.runtimeApi !== undefined && `${t.host}:${t.port}` === this.runtimeApi;
+  }
+
+  /** True for a request of the runtime's own Runtime API client (see runtimeClients). */
+  private isRuntimeClient(t: Target, client: unknown): boolean {
+    return typeof client === 'object' && client !== null && this.runtimeClients.has(client) && this.isRuntimeApi(t);
+  }
+
+  /** After the first (checked) Runtime API request through a private http.Agent: was it the runtime's? */
+  private judgeRuntimeClient(t: Target, client: unknown, globalAgent: unknown): void {
+    if (typeof client !== 'object' || client === null || client === globalAgent || !this.agent.roots.runtimeDir)
+      return;
+    if (this.judgedClients.has(client) || !this.isRuntimeApi(t)) return;
+    this.judgedClients.add(client);
+    const at = attributeHere();
+    if (at.file && !at.evalFrame && isUnder(at.file, this.agent.roots.runtimeDir)) this.runtimeClients.add(client);
+  }
+
   installHttp(mod: typeof httpT, protocol: 'http' | 'https'): void {
     const self = this;
     for (const fn of ['request', 'get'] as const) {
@@ -200,6 +228,7 @@ export class NetworkHooks {
           function (this: unknown, ...a: unknown[]) {
             let err: Error | undefined;
             let checked = false;
+            let runtime = false;
             let host = '';
             if (self.agent.guard === 0) {
               try {
@@ -207,11 +236,15 @@ export class NetworkHooks {
                 if (req) {
                   checked = true;
                   host = req.target.host;
-                  err = self.checkRequest(
-                    `${protocol}.${fn}`,
-                    req.target,
-                    () => `${req.target.url ?? ''}\n${headerText(req.headers)}`,
-                  );
+                  runtime = self.isRuntimeClient(req.target, req.client);
+                  if (!runtime) {
+                    err = self.checkRequest(
+                      `${protocol}.${fn}`,
+                      req.target,
+                      () => `${req.target.url ?? ''}\n${headerText(req.headers)}`,
+                    );
+                    if (!err) self.judgeRuntimeClient(req.target, req.client, mod.globalAgent);
+                  }
                 }
               } catch (e) {
                 self.agent.internalError(e, `${protocol}.${fn}`);
@@ -226,7 +259,7 @@ export class NetworkHooks {
               pending = prev;
             }
             if (err) result.destroy(err);
-            else if (checked) self.watchBody(result, `${protocol}.${fn}`, host);
+            else if (checked && !runtime) self.watchBody(result, `${protocol}.${fn}`, host);
             return result;
           },
       );
@@ -389,13 +422,14 @@ type ReqOptions = {
   path?: string;
   socketPath?: string;
   headers?: unknown;
+  agent?: unknown;
 };
 
 /** http(s).request's three shapes: (url[, options][, cb]), (options[, cb]). Undefined for Unix sockets. */
 export function requestTarget(
   a: readonly unknown[],
   defaultProtocol: 'http' | 'https',
-): { target: Target; headers: unknown } | undefined {
+): { target: Target; headers: unknown; client: unknown } | undefined {
   let url: URL | undefined;
   let opts: ReqOptions = {};
   if (typeof a[0] === 'string') url = new URL(a[0]);
@@ -409,7 +443,11 @@ export function requestTarget(
   const port = Number(opts.port ?? (url?.port || undefined) ?? (protocol === 'https' ? 443 : 80));
   const path = String(opts.path ?? (url ? `${url.pathname}${url.search}` : '/'));
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  return { target: { host, port, protocol, url: `${protocol}://${hostForUrl}:${port}${path}` }, headers: opts.headers };
+  return {
+    target: { host, port, protocol, url: `${protocol}://${hostForUrl}:${port}${path}` },
+    headers: opts.headers,
+    client: opts.agent,
+  };
 }
 
 /** fetch(input, init): input is a string, URL or Request. */
