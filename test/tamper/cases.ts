@@ -285,11 +285,11 @@ export const CASES: TamperCase[] = [
       const afterSeen = run.findings.some(
         (f) => `${f.category}:${f.kind}` === EXEC && f.requestId === run.responses[1]?.requestId,
       );
-      const note = `extension killed: the platform reported Extension.Crash and reset the environment; the re-initialised environment ${afterSeen ? 'has Sentinel again (the next spawn was seen)' : 'did not report the next spawn'}; ${kill.length ? 'the kill was reported before the extension died' : 'the findings of the killing invocation died with the extension'}`;
-      if (!afterSeen) return { outcome: 'missed', note };
-      return { outcome: kill.length ? 'detected' : 'known_limit', note };
+      const note = `extension killed: the platform reported Extension.Crash and reset the environment; the re-initialised environment ${afterSeen ? 'has Sentinel again (the next spawn was seen)' : 'did not report the next spawn'}; ${kill.length ? 'the kill was reported before the extension died' : 'the findings of the killing invocation died with the extension (a race)'}`;
+      // Whether the kill report gets out before the extension dies is a race: not counted as seeing it.
+      return { outcome: afterSeen ? 'known_limit' : 'missed', note };
     },
-    // Monitor: the agent reports the kill, but the extension dies before it reads the finding.
+    // Monitor: the agent reports the kill, but the extension usually dies before it reads the finding.
     expect: byMode('known_limit', 'blocked'),
     limit: () =>
       'in monitor mode the extension can be killed by the function (same user); the platform then reports Extension.Crash and resets the environment, but what that invocation did is not recorded',
