@@ -39,6 +39,7 @@ export class AgentPosture {
   private running = false;
   private rerun = false;
   private lastRequestId: string | undefined;
+  private firstRequestId: string | undefined;
   /** Late packages not yet sent in a record. */
   private readonly unsentPackages: PackageEntry[] = [];
   private readonly unsentBuiltins: BuiltinUse[] = [];
@@ -194,6 +195,7 @@ export class AgentPosture {
   /** Called when an invocation has ended: schedules the asynchronous pass when there is something to do. */
   afterInvocation(requestId: string): void {
     this.lastRequestId = requestId;
+    this.firstRequestId ??= requestId;
     const work =
       !this.firstSent ||
       this.ledger.dirty ||
@@ -281,7 +283,10 @@ export class AgentPosture {
   private send(requestId: string | undefined, ledgerChanged: LedgerEntry[]): void {
     if (!this.firstSent) {
       this.firstSent = true;
-      this.unsentPackages.length = 0;
+      // Packages loaded while this pass ran have no version yet: they go in the next update instead.
+      const pending = this.unsentPackages.filter((p) => p.version === undefined);
+      this.unsentPackages.splice(0, this.unsentPackages.length, ...pending);
+      if (pending.length > 0) this.rerun = true;
       this.unsentBuiltins.length = 0;
       const inv = this.inventory;
       const data: Record<string, unknown> = {
@@ -289,13 +294,13 @@ export class AgentPosture {
         node: process.version,
         taskRoot: this.agent.roots.taskRoot,
         runtimeDir: this.agent.roots.runtimeDir || undefined,
-        firstRequestId: requestId,
+        firstRequestId: this.firstRequestId,
         modules: {
           count: inv.packages.size,
           files: inv.files,
           appFiles: inv.appFiles,
           truncated: inv.overflow,
-          packages: [...inv.packages.values()].map(packageView),
+          packages: [...inv.packages.values()].filter((p) => p.version !== undefined).map(packageView),
           builtins: [...new Set([...inv.builtins.values()].map((b) => b.builtin))],
           builtinUses: [...inv.builtins.values()].map((b) => ({
             builtin: b.builtin,
