@@ -74,6 +74,7 @@ interface Resp {
   posted: Attempt;
   answered: string;
   killed: Attempt[];
+  copy: Attempt;
 }
 const resp = (d: TamperDetail, i = 0) => d.run.responses[i]?.response as Resp;
 const blockedSpawn = (d: TamperDetail) =>
@@ -127,6 +128,11 @@ const CHECKS: Record<string, (d: TamperDetail, mode: Mode) => void> = {
     expect(resp(d).internalModule.ok).toBe(false);
     expect(resp(d).linked.ok).toBe(false);
     expect(of(d, 'integrity:process_binding')[0]).toMatchObject({ sink: 'process._linkedBinding' });
+  },
+  'dlopen-addon': (d, mode) => {
+    expect(resp(d).copy).toMatchObject({ ok: true });
+    expect(of(d, 'dropper:load_dropped_file')[0]).toMatchObject({ sink: 'process.dlopen', blocked: mode === 'block' });
+    expect(String(of(d, 'dropper:load_dropped_file')[0]?.details?.file)).toMatch(/tamper-addon\.node$/);
   },
   'agent-api': (d, mode) => {
     expect(resp(d)).toMatchObject({ apiFound: true, agentReachable: false });

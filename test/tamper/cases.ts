@@ -127,6 +127,12 @@ export const CASES: TamperCase[] = [
     expect: () => 'blocked',
   },
   {
+    id: 'dlopen-addon',
+    title: 'a native addon copied to /tmp and loaded with process.dlopen (no require, so no Module._load)',
+    signals: ['dropper:load_dropped_file', 'module_load:tmp_module', 'module_load:native_addon'],
+    expect: byMode('detected', 'blocked'),
+  },
+  {
     id: 'agent-api',
     title: "the agent's global API (Symbol.for('sentinel.agent')) used to switch the hooks off around a spawn",
     signals: [EXEC],

@@ -5,6 +5,7 @@
  * While the loader itself reads a module's source, fs hooks stand down (those reads are not the function's).
  */
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from '../core/agent';
 import { checkModuleLoad } from '../policy/module-policy';
@@ -100,6 +101,27 @@ export class ModuleHooks {
         }
       };
     }
+    // process.dlopen called by user code skips Module._load and with it the policy (test/tamper dlopen-addon);
+    // the loader's own call (require of a .node file, already checked) runs with the guard raised.
+    agent.hooks.patch(
+      process,
+      'dlopen',
+      'process.dlopen',
+      (original) =>
+        function (this: unknown, ...a: unknown[]) {
+          if (agent.guard === 0 && typeof a[1] === 'string') {
+            const file = resolve(a[1]);
+            const err = agent.check(
+              'process.dlopen',
+              () => [file],
+              () => checkModuleLoad(file, agent.roots, agent.droppedFiles, self.searchPath()),
+              { evalOrigin: true },
+            );
+            if (err) throw err;
+          }
+          return original.apply(this, a);
+        },
+    );
     const originalCompile = Module.prototype._compile;
     Module.prototype._compile = function (this: unknown, ...a: unknown[]) {
       const saved = agent.guard;

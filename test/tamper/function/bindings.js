@@ -1,6 +1,6 @@
 // The raw natives under the hooks: process.binding, internal bindings, and the agent's own published API.
 
-const { attempt, marker, rawSpawnOptions, which } = require('./lib');
+const { attempt, marker, rawSpawnOptions, tmp, which } = require('./lib');
 
 module.exports = {
   // process.binding('spawn_sync') starts a process without going through child_process.
@@ -30,6 +30,32 @@ module.exports = {
     linked: attempt(() => typeof process._linkedBinding('spawn_sync')),
     spawned: require('fs').existsSync(marker('internal-binding')),
   }),
+
+  // A native addon copied to /tmp and loaded with process.dlopen directly (no require, so no Module._load).
+  'dlopen-addon': () => {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    // Any prebuilt addon of this platform will do: the repository has @parcel/watcher's for linux-x64.
+    const src = path.join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'node_modules',
+      '@parcel',
+      'watcher-linux-x64-glibc',
+      'watcher.node',
+    );
+    const dst = path.join(tmp(), 'tamper-addon.node');
+    const copy = attempt(() => fs.copyFileSync(src, dst));
+    const m = { exports: {} };
+    const load = attempt(() => {
+      process.dlopen(m, dst);
+      return Object.keys(m.exports).length;
+    });
+    if (load.ok) fs.writeFileSync(marker('dlopen-addon'), String(load.value));
+    return { copy, load };
+  },
 
   // The agent publishes its API on a global symbol for the shim; user code finds it and switches the agent off.
   'agent-api': () => {
