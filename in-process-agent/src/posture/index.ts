@@ -29,6 +29,8 @@ export interface PostureOptions {
 const IO_CONCURRENCY = 4;
 /** Ledger files whose survival is checked per pass. */
 const SURVIVAL_CHECKS_PER_PASS = 256;
+/** Written files settled (stat + hash of ≤ 64 KiB) per pass; the rest wait for the next pass. */
+const SETTLES_PER_PASS = 64;
 
 export class AgentPosture {
   readonly inventory: ModuleInventory;
@@ -241,10 +243,16 @@ export class AgentPosture {
       }
       const ledgerChanged: LedgerEntry[] = [];
       let survival = 0;
+      let settles = 0;
+      let leftDirty = false;
       for (const e of this.ledger.files.values()) {
         const check = e.dirty || (e.exists !== false && !e.survivedInto && e.createdIn !== requestId);
         if (!check) continue;
         if (!e.dirty && ++survival > SURVIVAL_CHECKS_PER_PASS) continue;
+        if (e.dirty && ++settles > SETTLES_PER_PASS) {
+          leftDirty = true;
+          continue;
+        }
         const wasDirty = e.dirty;
         e.dirty = false;
         tasks.push((next) =>
@@ -257,7 +265,7 @@ export class AgentPosture {
           }),
         );
       }
-      this.ledger.dirty = false;
+      this.ledger.dirty = leftDirty;
       if (!this.firstSent) {
         tasks.push((next) =>
           scanTmp(this.agent, fs, this.opts.tmpDir, this.opts.channelDir, (s) => {
