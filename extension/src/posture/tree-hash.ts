@@ -11,6 +11,7 @@
  * (ctime cannot be set back from user space, so a rewrite always shows), unless `rehashAll` is set.
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { type Dirent, promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { Pacer } from './pacer';
@@ -126,9 +127,16 @@ export async function hashTree(root: string, o: HashTreeOptions = {}): Promise<T
         out.skipped.special++;
         return;
       }
-      const fh = await fsp.open(abs, 'r');
+      // Synchronous calls, one 64 KiB read at a time with the pacer in between: a threadpool round trip per call
+      // made small files (the common case) several times slower, and a read from the page cache takes microseconds.
+      // O_NONBLOCK: a file swapped for a FIFO after readdir must not block the open.
+      const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       try {
-        const st = await fh.stat();
+        const st = fs.fstatSync(fd);
+        if (!st.isFile()) {
+          out.skipped.special++;
+          return;
+        }
         const prev = o.previous?.files.get(rel);
         if (prev && !o.rehashAll && sameStat(prev, st)) {
           out.files.set(rel, prev);
@@ -143,18 +151,18 @@ export async function hashTree(root: string, o: HashTreeOptions = {}): Promise<T
         const h = createHash('sha256');
         let pos = 0;
         for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
-          if (bytesRead === 0) break;
-          h.update(buf.subarray(0, bytesRead));
-          pos += bytesRead;
-          await pacer.tick();
+          const n = fs.readSync(fd, buf, 0, CHUNK, pos);
+          if (n === 0) break;
+          h.update(buf.subarray(0, n));
+          pos += n;
           if (pos > limits.maxFileBytes) break; // grew while we read
+          if (n === CHUNK) await pacer.tick();
         }
         out.bytes += pos;
         out.bytesRead += pos;
         out.files.set(rel, entryOf(h.digest('hex').slice(0, 16), st));
       } finally {
-        await fh.close();
+        fs.closeSync(fd);
       }
     } catch {
       out.skipped.unreadable++;
