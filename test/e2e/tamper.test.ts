@@ -6,8 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Finding } from '../../protocol/finding';
-import { nodeBinary, type RuntimeMajor } from '../../scripts/lib/runtimes';
-import { runTamperDetails, type TamperDetail } from '../tamper';
+import { availableRuntimes, nodeBinary, type RuntimeMajor } from '../../scripts/lib/runtimes';
+import { permissionModelIn, runTamperDetails, type TamperDetail } from '../tamper';
 import { CASES } from '../tamper/cases';
 import { agentLayer } from './helpers/agent-sandbox';
 
@@ -250,3 +250,50 @@ describe.each(['monitor', 'block'] as const)(`tamper suite, %s mode (Node ${NODE
     expect(CASES.map((c) => c.id).filter((id) => !CHECKS[id])).toEqual([]);
   });
 });
+
+/**
+ * SENTINEL_HARDEN=true adds Node's permission model in the wrapper (Node >= 22.13): the cases it changes, on the
+ * first such runtime of the matrix (monitor mode: what the hooks only report, the permission model refuses).
+ */
+const HARDENED = availableRuntimes()
+  .map((r) => ({ ...r, version: execFileSync(r.node, ['--version'], { encoding: 'utf8' }).trim() }))
+  .find((r) => permissionModelIn(r.version));
+const HARDENED_CASES = ['worker-thread', 'binding-spawn-sync', 'dlopen-addon', 'child-env-drop', 'child-node-allowed'];
+
+(HARDENED ? describe : describe.skip)(
+  `tamper suite hardened (SENTINEL_HARDEN=true), monitor mode (${HARDENED?.version ?? 'no Node >= 22.13'})`,
+  () => {
+    let r: Map<string, TamperDetail>;
+    beforeAll(async () => {
+      const layer = agentLayer();
+      try {
+        const results = await runTamperDetails({
+          layerDir: layer.dir,
+          node: HARDENED!.node,
+          nodeVersion: HARDENED!.version,
+          mode: 'monitor',
+          only: HARDENED_CASES,
+          harden: true,
+        });
+        r = new Map(results.map((x) => [x.id, x]));
+      } finally {
+        layer.cleanup();
+      }
+    });
+
+    it.each(HARDENED_CASES.map((id) => [id]))('%s ends as documented with the permission model', (id) => {
+      const d = r.get(id)!;
+      expect({ id, outcome: d.outcome, note: d.note }).toEqual({ id, outcome: d.expected, note: d.note });
+    });
+
+    it('the refusals come from the permission model, the allowed program still runs', () => {
+      expect(JSON.stringify(r.get('worker-thread')!.run.responses)).toContain('ERR_ACCESS_DENIED');
+      // The hook reports first (monitor), then Node refuses.
+      expect(r.get('binding-spawn-sync')!.run.marker).toBeUndefined();
+      expect(r.get('dlopen-addon')!.run.marker).toBeUndefined();
+      expect(of(r.get('child-env-drop')!, 'exec_policy:permission_denied')).toHaveLength(1);
+      // SENTINEL_EXEC_ALLOW=node grants child processes: the known limit stays.
+      expect(r.get('child-node-allowed')!.run.marker).toBeDefined();
+    });
+  },
+);

@@ -39,6 +39,11 @@ export interface TamperCase {
   effect?(run: CaseRun, o: { mode: Mode; major: number }): boolean;
   /** Why the attempt is not seen (a documented known limit), when it is not. */
   limit?(o: { mode: Mode; major: number }): string | undefined;
+  /**
+   * The outcome with SENTINEL_HARDEN=true where Node's permission model is active (default: as without it). No
+   * SENTINEL_EXEC_ALLOW means no child processes at all; workers, `process.binding` and foreign addons are refused.
+   */
+  hardened?: Expected;
   /** Case-specific judgement instead of the generic one. */
   judge?(run: CaseRun, o: { mode: Mode; major: number }): { outcome: Outcome; note: string };
 }
@@ -55,6 +60,7 @@ export const CASES: TamperCase[] = [
   // ---- restoring original functions
   {
     id: 'require-cache-reload',
+    hardened: 'blocked',
     title:
       'require.cache cleared, child_process re-required (require, node:, Module._load, createRequire, getBuiltinModule), then a spawn',
     signals: [EXEC],
@@ -62,12 +68,14 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'module-load-swap',
+    hardened: 'blocked',
     title: 'Module._load replaced by the attacker, child_process loaded through it, then a spawn',
     signals: [EXEC, 'integrity:hook_replaced'],
     expect: byMode('detected', 'blocked'),
   },
   {
     id: 'childprocess-class',
+    hardened: 'blocked',
     title: 'new ChildProcess().spawn() — the class under child_process.spawn, bypassing the module functions',
     signals: [EXEC],
     // Closed: ChildProcess.prototype.spawn is hooked too (calls from the hooked module functions pass through).
@@ -103,6 +111,7 @@ export const CASES: TamperCase[] = [
   // ---- raw natives
   {
     id: 'binding-spawn-sync',
+    hardened: 'blocked',
     title: "process.binding('spawn_sync').spawn() starts a process without child_process",
     signals: ['integrity:process_binding', EXEC],
     // Block mode refuses the raw-capability bindings to user code.
@@ -110,6 +119,7 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'binding-fs-read',
+    hardened: 'blocked',
     title: "process.binding('fs').readFileUtf8('/proc/self/environ') reads the environment file without the fs hooks",
     signals: ['integrity:process_binding', 'sensitive_file:proc_environ'],
     // Block mode refuses the raw-capability bindings to user code.
@@ -128,12 +138,14 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'dlopen-addon',
+    hardened: 'blocked',
     title: 'a native addon copied to /tmp and loaded with process.dlopen (no require, so no Module._load)',
     signals: ['dropper:load_dropped_file', 'module_load:tmp_module', 'module_load:native_addon'],
     expect: byMode('detected', 'blocked'),
   },
   {
     id: 'agent-api',
+    hardened: 'blocked',
     title: "the agent's global API (Symbol.for('sentinel.agent')) used to switch the hooks off around a spawn",
     signals: [EXEC],
     // Closed: the symbol carries only what the shim needs (no agent state), so the guard cannot be reached.
@@ -141,6 +153,7 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'config-tamper',
+    hardened: 'blocked',
     title:
       'SENTINEL_MODE / SENTINEL_EXEC_ALLOW / SENTINEL_ALLOW / SENTINEL_AGENT_ACTIVE changed at run time, then a spawn',
     signals: [EXEC],
@@ -161,6 +174,7 @@ export const CASES: TamperCase[] = [
   // ---- child processes outside the agent
   {
     id: 'child-env-drop',
+    hardened: 'blocked',
     title: 'a child node with an environment without NODE_OPTIONS runs attacker code',
     signals: [EXEC],
     expect: byMode('detected', 'blocked'),
@@ -176,6 +190,7 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'worker-thread',
+    hardened: 'blocked',
     title: 'a worker thread (eval: true) spawns a process',
     signals: [EXEC],
     expect: byMode('known_limit', 'known_limit'),
@@ -224,6 +239,7 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'after-return',
+    hardened: 'blocked',
     title: 'a timer left behind spawns a process after the invocation returned',
     steps: [{}, { case: 'noop' }],
     stepDelayMs: 300,
@@ -241,6 +257,7 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'socket-flood',
+    hardened: 'blocked',
     title: '40 connections with oversize garbage and forged findings, then a spawn in the same invocation',
     signals: [EXEC],
     effect: (run) => run.marker !== undefined,
@@ -248,6 +265,7 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'findings-flood',
+    hardened: 'blocked',
     title: "200 distinct findings (process.binding('floodN')) to exhaust the per-invocation budget, then a spawn",
     signals: [EXEC],
     expect: byMode('detected', 'blocked'),

@@ -41,6 +41,11 @@ export interface TamperOptions {
   mode: 'monitor' | 'block';
   /** Only these case ids (default: all). */
   only?: string[];
+  /**
+   * SENTINEL_HARDEN=true: the wrapper adds Node's permission model (Node >= 22.13; on older Node it changes
+   * nothing and the usual expectations apply).
+   */
+  harden?: boolean;
 }
 
 /** A result with the raw material of the run, for case-specific assertions in the e2e test. */
@@ -54,7 +59,14 @@ export function majorOf(version: string): number {
   return Number(version.replace(/^v/, '').split('.')[0]);
 }
 
+/** Node's permission model is stable (and accepted in NODE_OPTIONS) from 22.13, where the wrapper applies it. */
+export function permissionModelIn(version: string): boolean {
+  const [maj, min] = version.replace(/^v/, '').split('.').map(Number);
+  return maj > 22 || (maj === 22 && min >= 13);
+}
+
 async function runCase(c: TamperCase, o: TamperOptions, major: number): Promise<TamperDetail> {
+  const harden = Boolean(o.harden) && permissionModelIn(o.nodeVersion);
   let env: FunctionEnvironment | undefined;
   const responses: InvocationResult[] = [];
   try {
@@ -71,6 +83,7 @@ async function runCase(c: TamperCase, o: TamperOptions, major: number): Promise<
         SENTINEL_MODE: o.mode,
         // Incidents open and actions are planned, but nothing acts on the environment (dry-run).
         SENTINEL_RESPONSE: 'dry-run',
+        ...(o.harden ? { SENTINEL_HARDEN: 'true' } : {}),
         ...c.env,
       },
     });
@@ -93,8 +106,8 @@ async function runCase(c: TamperCase, o: TamperOptions, major: number): Promise<
       markers: (tag) => present.has(`tamper-${tag}`),
       report,
     };
-    const expected = c.expect({ mode: o.mode, major });
-    const judged = judge(c, run, { mode: o.mode, major });
+    const expected = harden && c.hardened ? c.hardened : c.expect({ mode: o.mode, major });
+    const judged = judge(c, run, { mode: o.mode, major }, harden);
     return {
       id: c.id,
       title: c.title,
@@ -114,6 +127,7 @@ function judge(
   c: TamperCase,
   run: CaseRun,
   o: { mode: 'monitor' | 'block'; major: number },
+  harden: boolean,
 ): { outcome: Outcome; note: string } {
   if (c.judge) return c.judge(run, o);
   const seen = signalFindings(c, run);
@@ -123,6 +137,8 @@ function judge(
   if (seen.length > 0 && !effect)
     return { outcome: 'blocked', note: `stopped; seen as ${what.join(', ')}${incidents}` };
   if (seen.length > 0) return { outcome: 'detected', note: `took effect; seen as ${what.join(', ')}${incidents}` };
+  if (!effect && harden && JSON.stringify(run.responses).includes('ERR_ACCESS_DENIED'))
+    return { outcome: 'blocked', note: "refused by Node's permission model (SENTINEL_HARDEN), not by a hook" };
   if (!effect) return { outcome: 'missed', note: 'nothing seen and the attack did not take effect (case broken?)' };
   const limit = c.limit?.(o);
   if (limit) return { outcome: 'known_limit', note: `not seen: ${limit}` };
