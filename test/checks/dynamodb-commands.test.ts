@@ -32,7 +32,7 @@ function sources(dir: string): string[] {
 }
 
 /** Names taken from @aws-sdk/lib-dynamodb or @aws-sdk/client-dynamodb (require destructuring or import). */
-export function dynamoNames(text: string): string[] {
+function dynamoNames(text: string): string[] {
   const re =
     /(?:const\s*\{([^}]+)\}\s*=\s*require\(\s*'@aws-sdk\/(?:lib|client)-dynamodb'\s*\)|import\s*(?:type\s*)?\{([^}]+)\}\s*from\s*'@aws-sdk\/(?:lib|client)-dynamodb')/g;
   const out: string[] = [];
