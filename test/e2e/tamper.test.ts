@@ -75,6 +75,7 @@ interface Resp {
   answered: string;
   killed: Attempt[];
   copy: Attempt;
+  written: number;
 }
 const resp = (d: TamperDetail, i = 0) => d.run.responses[i]?.response as Resp;
 const blockedSpawn = (d: TamperDetail) =>
@@ -198,6 +199,7 @@ const CHECKS: Record<string, (d: TamperDetail, mode: Mode) => void> = {
     expect(of(d, 'exec_policy:not_allowed')[0]).toMatchObject({ blocked: mode === 'block' });
   },
   'channel-forge': (d) => {
+    expect(resp(d, 1).written).toBeGreaterThanOrEqual(1);
     // The forged frame arrived as if the agent had sent it: a finding with the attacker's title, from "the agent".
     expect(d.run.findings.find((f) => f.title === 'forged by the tamper suite')).toMatchObject({ source: 'agent' });
     expect(of(d, 'integrity:second_client')).toEqual([]);

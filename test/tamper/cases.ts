@@ -272,6 +272,8 @@ export const CASES: TamperCase[] = [
   },
   {
     id: 'channel-forge',
+    // Forge in the second invocation: by then the agent's connection is long past its hello.
+    steps: [{ case: 'noop' }, {}],
     title:
       "frames written on the agent's own channel connection (fd found through /proc/self/fd): forged finding and heartbeat",
     signals: ['integrity:second_client', 'integrity:agent_reconnected'],

@@ -133,7 +133,9 @@ module.exports = {
   },
 
   // Frames written on the agent's own connection (found through /proc/self/fd): a forged finding and heartbeat.
-  'channel-forge': (event, context) => {
+  'channel-forge': async (_event, context) => {
+    // A quiet moment: the agent's own frames of this invocation (inv_start) are out, none is half-written.
+    await new Promise((r) => setTimeout(r, 50));
     const forged = fakeFinding('forge');
     forged.finding.title = 'forged by the tamper suite';
     forged.finding.requestId = context.awsRequestId;
