@@ -13,7 +13,7 @@ import type { Agent } from '../core/agent';
 import type { Verdict } from '../detectors/types';
 import { type HardenState, hardenState, hardenVerdict } from './harden';
 import { type BuiltinUse, DANGEROUS_BUILTINS, ModuleInventory, type PackageEntry, type Seen } from './inventory';
-import { pool, readVersion, scanTmp, settleEntry, type TmpState } from './io';
+import { batched, pool, readVersion, scanTmp, settleEntry, type TmpState } from './io';
 import { type LedgerEntry, seenLabel, TmpLedger } from './ledger';
 import { fitRecord, ledgerView, packageView } from './record';
 
@@ -25,8 +25,10 @@ export interface PostureOptions {
   channelDir: string;
 }
 
-/** Concurrent file operations of one pass (the thread pool has 4 threads; leave room for the function). */
+/** Concurrent asynchronous file operations of one pass (the tmp walk; the thread pool has 4 threads). */
 const IO_CONCURRENCY = 4;
+/** Synchronous reads per event-loop turn (package.json, ledger files ≤ 64 KiB): a new invocation waits for one. */
+const SYNC_BATCH = 16;
 /** Ledger files whose survival is checked per pass. */
 const SURVIVAL_CHECKS_PER_PASS = 256;
 /** Written files settled (stat + hash of ≤ 64 KiB) per pass; the rest wait for the next pass. */
@@ -231,15 +233,12 @@ export class AgentPosture {
       this.drainInit();
       const fs = this.fs();
       const requestId = this.lastRequestId;
-      const tasks: Array<(next: () => void) => void> = [];
+      const items: Array<() => void> = [];
       for (const p of this.inventory.packages.values()) {
         if (p.version !== undefined) continue;
-        tasks.push((next) =>
-          readVersion(this.agent, fs, p.dir, (v) => {
-            p.version = v;
-            next();
-          }),
-        );
+        items.push(() => {
+          p.version = readVersion(this.agent, fs, p.dir);
+        });
       }
       const ledgerChanged: LedgerEntry[] = [];
       let survival = 0;
@@ -255,17 +254,16 @@ export class AgentPosture {
         }
         const wasDirty = e.dirty;
         e.dirty = false;
-        tasks.push((next) =>
-          settleEntry(this.agent, fs, e, () => {
-            let changed = wasDirty;
-            if (e.exists === false) changed = this.ledger.gone(e) || changed;
-            else if (!wasDirty && requestId) changed = this.ledger.confirm(e, requestId) || changed;
-            if (changed) ledgerChanged.push(e);
-            next();
-          }),
-        );
+        items.push(() => {
+          settleEntry(this.agent, fs, e);
+          let changed = wasDirty;
+          if (e.exists === false) changed = this.ledger.gone(e) || changed;
+          else if (!wasDirty && requestId) changed = this.ledger.confirm(e, requestId) || changed;
+          if (changed) ledgerChanged.push(e);
+        });
       }
       this.ledger.dirty = leftDirty;
+      const tasks: Array<(next: () => void) => void> = [];
       if (!this.firstSent) {
         tasks.push((next) =>
           scanTmp(this.agent, fs, this.opts.tmpDir, this.opts.channelDir, (s) => {
@@ -274,14 +272,16 @@ export class AgentPosture {
           }),
         );
       }
-      pool(tasks, IO_CONCURRENCY, () => {
-        try {
-          this.send(requestId, ledgerChanged);
-        } catch (e) {
-          this.agent.internalError(e, 'posture.send');
-        }
-        done();
-      });
+      batched(items, SYNC_BATCH, () =>
+        pool(tasks, IO_CONCURRENCY, () => {
+          try {
+            this.send(requestId, ledgerChanged);
+          } catch (e) {
+            this.agent.internalError(e, 'posture.send');
+          }
+          done();
+        }),
+      );
     } catch (e) {
       this.agent.internalError(e, 'posture.pass');
       done();

@@ -1,7 +1,9 @@
 /**
- * The posture part's file work, all asynchronous (libuv thread pool) and run after an invocation has answered:
- * package.json versions, stat + hash of ledger files, a bounded look at the tmp dir. Calls are made with the
- * agent's guard raised so its own fs hooks let them through; every failure is counted, never thrown.
+ * The posture part's file work, run after an invocation has answered: package.json versions and stat + hash of
+ * ledger files as small synchronous reads in batches (a read from the page cache takes microseconds; a thread-pool
+ * round trip per call cost ~10× the CPU), yielding to the event loop between batches so a new invocation waits
+ * for one batch at most; the bounded tmp walk asynchronously. Calls are made with the agent's guard raised so its
+ * own fs hooks let them through; every failure is counted, never thrown.
  */
 import type * as cryptoT from 'node:crypto';
 import type * as fsT from 'node:fs';
@@ -34,6 +36,24 @@ function hash(g: Guarded, b: Buffer): string {
     }
   }
   return sha256(b);
+}
+
+/** Runs synchronous `items` `size` at a time, yielding to the event loop (setImmediate) between batches. */
+export function batched(items: Array<() => void>, size: number, done: () => void): void {
+  let i = 0;
+  const step = (): void => {
+    const end = Math.min(items.length, i + size);
+    for (; i < end; i++) {
+      try {
+        items[i]?.();
+      } catch {
+        /* each item handles its own failures; a throw must not stop the others */
+      }
+    }
+    if (i < items.length) setImmediate(step);
+    else done();
+  };
+  step();
 }
 
 /** Runs `tasks` (each calls back once) with at most `limit` in flight, then `done`. */
@@ -70,60 +90,95 @@ export function pool(tasks: Array<(next: () => void) => void>, limit: number, do
 
 const VERSION = /^[0-9A-Za-z.+_-]{1,64}$/;
 
-/** The `version` of `<dir>/package.json`, or null (unreadable, not JSON, no plausible version). */
-export function readVersion(g: Guarded, fs: typeof fsT, dir: string, cb: (v: string | null) => void): void {
-  guarded(g, () =>
-    fs.readFile(path.join(dir, 'package.json'), 'utf8', (err, text) => {
-      if (err || text.length > 1024 * 1024) return cb(null);
-      try {
-        const v = (JSON.parse(text) as { version?: unknown }).version;
-        cb(typeof v === 'string' && VERSION.test(v) ? v : null);
-      } catch {
-        cb(null);
-      }
-    }),
-  );
+/** Largest package.json read for its version. */
+const PACKAGE_JSON_MAX = 1024 * 1024;
+
+/** Runs a synchronous fs call with the guard raised; undefined when it throws. */
+function sync<T>(g: Guarded, fn: () => T): T | undefined {
+  g.guard++;
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  } finally {
+    g.guard--;
+  }
 }
 
-/** Size, executable bit, existence and (for small regular files) sha256 of one ledger file. */
-export function settleEntry(g: Guarded, fs: typeof fsT, e: LedgerEntry, cb: () => void): void {
-  guarded(g, () =>
-    fs.lstat(e.path, (err, st) => {
-      if (err) {
-        e.exists = false;
-        e.skipped = (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
-        return cb();
+/** The `version` of `<dir>/package.json`, or null (unreadable, too large, not JSON, no plausible version). */
+export function readVersion(g: Guarded, fs: typeof fsT, dir: string): string | null {
+  const file = path.join(dir, 'package.json');
+  const st = sync(g, () => fs.statSync(file));
+  if (!st?.isFile() || st.size > PACKAGE_JSON_MAX) return null;
+  const text = sync(g, () => fs.readFileSync(file, 'utf8'));
+  if (text === undefined) return null;
+  try {
+    const v = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof v === 'string' && VERSION.test(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Size, executable bit, existence and (for small regular files) sha256 of one ledger file. Symlinks are not
+ * followed; the file is read through a descriptor checked with fstat, so a swap after lstat (a FIFO, a big file)
+ * cannot block or overrun.
+ */
+export function settleEntry(g: Guarded, fs: typeof fsT, e: LedgerEntry): void {
+  let code: string | undefined;
+  const st = sync(g, () => {
+    try {
+      return fs.lstatSync(e.path);
+    } catch (err) {
+      code = (err as NodeJS.ErrnoException).code;
+      throw err;
+    }
+  });
+  if (!st) {
+    e.exists = false;
+    e.skipped = code === 'ENOENT' || code === 'ENOTDIR' ? undefined : 'unreadable';
+    return;
+  }
+  e.exists = true;
+  e.size = st.size;
+  e.executable = (st.mode & 0o111) !== 0;
+  e.sha256 = undefined;
+  if (!st.isFile()) {
+    e.skipped = 'not_a_file';
+    return;
+  }
+  if (st.size > HASH_MAX_BYTES) {
+    e.skipped = 'too_large';
+    return;
+  }
+  const buf = sync(g, () => {
+    const fd = fs.openSync(e.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+    try {
+      const fst = fs.fstatSync(fd);
+      if (!fst.isFile() || fst.size > HASH_MAX_BYTES) return undefined;
+      const b = Buffer.allocUnsafe(fst.size);
+      let n = 0;
+      while (n < b.length) {
+        const r = fs.readSync(fd, b, n, b.length - n, n);
+        if (r === 0) break;
+        n += r;
       }
-      e.exists = true;
-      e.size = st.size;
-      e.executable = (st.mode & 0o111) !== 0;
-      if (!st.isFile()) {
-        e.skipped = 'not_a_file';
-        e.sha256 = undefined;
-        return cb();
-      }
-      if (st.size > HASH_MAX_BYTES) {
-        e.skipped = 'too_large';
-        e.sha256 = undefined;
-        return cb();
-      }
-      guarded(g, () =>
-        fs.readFile(e.path, (rerr, buf) => {
-          if (rerr || buf.length > HASH_MAX_BYTES) {
-            e.skipped = rerr ? 'unreadable' : 'too_large';
-            return cb();
-          }
-          try {
-            e.sha256 = hash(g, buf);
-            e.skipped = undefined;
-          } catch {
-            e.skipped = 'unreadable';
-          }
-          cb();
-        }),
-      );
-    }),
-  );
+      return b.subarray(0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  if (!buf) {
+    e.skipped = 'unreadable';
+    return;
+  }
+  try {
+    e.sha256 = hash(g, buf);
+    e.skipped = undefined;
+  } catch {
+    e.skipped = 'unreadable';
+  }
 }
 
 export interface TmpState {

@@ -12,7 +12,7 @@ import { hardenState, hardenVerdict, supportsPermissionModel } from './harden';
 import { describeReplacement } from './identity';
 import { AgentPosture } from './index';
 import { ModuleInventory } from './inventory';
-import { pool, readVersion, scanTmp, settleEntry, type TmpState } from './io';
+import { batched, pool, readVersion, scanTmp, settleEntry, type TmpState } from './io';
 import { MAX_LEDGER_ENTRIES, TmpLedger } from './ledger';
 import { packageDirOf, rootKindOf } from './paths';
 import { fitRecord, RECORD_MAX_BYTES } from './record';
@@ -122,41 +122,50 @@ describe('io (real files)', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('reads package versions and refuses junk', async () => {
+  it('reads package versions and refuses junk', () => {
     const ok = join(dir, 'ok');
     const bad = join(dir, 'bad');
     fs.mkdirSync(ok);
     fs.mkdirSync(bad);
     fs.writeFileSync(join(ok, 'package.json'), '{"name":"ok","version":"1.2.3-beta.1"}');
     fs.writeFileSync(join(bad, 'package.json'), '{"version":"1.0.0; rm -rf /"}');
-    const v = (d: string) => new Promise<string | null>((r) => readVersion(g, fs, d, r));
-    expect(await v(ok)).toBe('1.2.3-beta.1');
-    expect(await v(bad)).toBeNull();
-    expect(await v(join(dir, 'missing'))).toBeNull();
+    const huge = join(dir, 'huge');
+    fs.mkdirSync(huge);
+    fs.writeFileSync(join(huge, 'package.json'), `{"version":"1.0.0","x":"${'y'.repeat(1024 * 1024)}"}`);
+    expect(readVersion(g, fs, ok)).toBe('1.2.3-beta.1');
+    expect(readVersion(g, fs, bad)).toBeNull();
+    expect(readVersion(g, fs, huge)).toBeNull();
+    expect(readVersion(g, fs, join(dir, 'missing'))).toBeNull();
     expect(g.guard).toBe(0);
   });
 
-  it('settles a ledger entry: size, executable bit, sha256 of small files, skips large ones and directories', async () => {
+  it('settles a ledger entry: size, executable bit, sha256 of small files, skips large ones, directories, FIFOs', () => {
     const small = join(dir, 'small.sh');
     fs.writeFileSync(small, '#!/bin/sh\necho hi\n', { mode: 0o755 });
     const large = join(dir, 'large.bin');
     fs.writeFileSync(large, Buffer.alloc(64 * 1024 + 1));
-    const settle = (path: string) =>
-      new Promise<Record<string, unknown>>((r) => {
-        const e = { path, createdIn: 'r', lastWrittenIn: 'r', dirty: true };
-        settleEntry(g, fs, e, () => r(e));
-      });
-    expect(await settle(small)).toMatchObject({
+    const settle = (path: string): Record<string, unknown> => {
+      const e = { path, createdIn: 'r', lastWrittenIn: 'r', dirty: true };
+      settleEntry(g, fs, e);
+      return e;
+    };
+    expect(settle(small)).toMatchObject({
       exists: true,
       size: 18,
       executable: true,
       sha256: createHash('sha256').update('#!/bin/sh\necho hi\n').digest('hex'),
     });
-    const l = await settle(large);
+    const l = settle(large);
     expect(l).toMatchObject({ exists: true, size: 64 * 1024 + 1, skipped: 'too_large' });
     expect(l.sha256).toBeUndefined();
-    expect(await settle(dir)).toMatchObject({ exists: true, skipped: 'not_a_file' });
-    expect(await settle(join(dir, 'gone'))).toMatchObject({ exists: false });
+    expect(settle(dir)).toMatchObject({ exists: true, skipped: 'not_a_file' });
+    expect(settle(join(dir, 'gone'))).toMatchObject({ exists: false });
+    const fifo = join(dir, 'fifo');
+    require('node:child_process').execFileSync('mkfifo', [fifo]);
+    expect(settle(fifo)).toMatchObject({ exists: true, skipped: 'not_a_file' });
+    fs.symlinkSync(small, join(dir, 'link'));
+    expect(settle(join(dir, 'link'))).toMatchObject({ exists: true, skipped: 'not_a_file' });
+    expect(g.guard).toBe(0);
   });
 
   it('walks the tmp dir within bounds, without following symlink loops, leaving out the channel dir', async () => {
@@ -169,6 +178,25 @@ describe('io (real files)', () => {
     fs.symlinkSync(t, join(t, 'sub', 'loop'));
     const s = await new Promise<TmpState>((r) => scanTmp(g, fs, t, join(t, '.sentinel'), r));
     expect(s).toMatchObject({ dir: t, writable: true, files: 2, bytes: 5, truncated: false });
+  });
+
+  it('batched runs every item, yielding to the event loop between batches, also when items throw', async () => {
+    const ran: number[] = [];
+    let otherWorkRan = false;
+    const items = Array.from({ length: 10 }, (_, i) => () => {
+      ran.push(i);
+      if (i === 2) throw new Error('boom');
+    });
+    let ranBeforeSecondBatch: boolean | undefined;
+    items.splice(4, 0, () => {
+      ranBeforeSecondBatch = otherWorkRan;
+    });
+    setImmediate(() => {
+      otherWorkRan = true;
+    });
+    await new Promise<void>((r) => batched(items, 4, r));
+    expect(ran).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(ranBeforeSecondBatch).toBe(true);
   });
 
   it('pool runs every task with bounded concurrency, also when tasks fail', async () => {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../../protocol/config';
 import { Agent } from '../../../in-process-agent/src/core/agent';
+import { Invocation } from '../../../in-process-agent/src/context/invocation';
 import { AgentPosture } from '../../../in-process-agent/src/posture';
 import { type BenchResult, sideBySide, stats } from '../lib';
 
@@ -151,6 +152,8 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
 
     results.push(replay(tree.files, dir));
     results.push(await coldReplay(tree.files, dir));
+    results.push(await firstPass(tree.files, dir));
+    results.push(ledgerWrites());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -240,5 +243,85 @@ function replay(files: Load[], taskRoot: string): BenchResult {
     },
     TARGET_MS,
     'warm (JIT): in process, the same calls the module-load hook makes',
+  );
+}
+
+/**
+ * The first posture pass, which runs after the first invocation has answered (off the invoke path): package.json
+ * versions of the generated tree, the tmp walk, the record. Wall time until the record is handed to the channel,
+ * and the CPU the process spent meanwhile.
+ */
+async function firstPass(files: Load[], taskRoot: string): Promise<BenchResult> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'sentinel-bench-posture-tmp-'));
+  try {
+    for (let i = 0; i < 15; i++) {
+      const env = {};
+      const roots = { taskRoot, runtimeDir: '/var/runtime', layerRoot: '/opt', tmpDirs: [tmp] };
+      const a = new Agent(parseConfig(env).config, roots, env);
+      const posture = new AgentPosture(a, { attach: 'wrapper', tmpDir: tmp, channelDir: join(tmp, '.sentinel') });
+      a.posture = posture;
+      for (const [f, builtins] of files) {
+        posture.onModuleFile(f);
+        for (const b of builtins) posture.onBuiltin(b, f);
+      }
+      const sent = new Promise<void>((resolve) => a.setSender((m) => m.t === 'record' && resolve()));
+      const w0 = Number(process.hrtime.bigint()) / 1e6;
+      const c0 = cpuMs();
+      a.context.run(new Invocation(`r${i}`, {}), () => undefined);
+      posture.afterInvocation(`r${i}`);
+      await sent;
+      wall.push(Number(process.hrtime.bigint()) / 1e6 - w0);
+      cpu.push(cpuMs() - c0);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const c = stats(cpu);
+  return {
+    name: `first posture pass after the first invocation (${PACKAGES} package.json reads, tmp walk, record)`,
+    unit: 'ms',
+    subject: stats(wall),
+    value: stats(wall).median,
+    notes: `off the invoke path; wall until the record is queued; process CPU (thread pool included) ${c.median.toFixed(2)} ms (${c.min.toFixed(2)}–${c.max.toFixed(2)})`,
+  };
+}
+
+/** Bookkeeping per write into the tmp dir during an invocation: the ledger's `add` against a plain Set's. */
+function ledgerWrites(): BenchResult {
+  const env = {};
+  const roots = { taskRoot: '/var/task', runtimeDir: '/var/runtime', layerRoot: '/opt', tmpDirs: ['/tmp'] };
+  const paths = Array.from({ length: 100 }, (_, i) => `/tmp/file-${i}.json`);
+  const N = 20_000;
+  const once = (withPosture: boolean): number => {
+    const a = new Agent(parseConfig(env).config, roots, env);
+    if (withPosture) a.posture = new AgentPosture(a, { attach: 'wrapper', tmpDir: '/tmp', channelDir: '/tmp/.s' });
+    const set = a.droppedFiles;
+    return a.context.run(new Invocation('r', {}), () => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < N; i++) set.add(paths[i % paths.length] as string);
+      return Number(process.hrtime.bigint() - t0) / N / 1000; // µs per write
+    });
+  };
+  for (let i = 0; i < 5; i++) {
+    once(false);
+    once(true);
+  }
+  const b: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    b.push(once(false));
+    s.push(once(true));
+  }
+  return added(
+    {
+      name: 'tmp write bookkeeping per write, in an invocation (ledger vs plain set)',
+      unit: 'µs',
+      baseline: stats(b),
+      subject: stats(s),
+    },
+    undefined,
+    'added to every fs write into the tmp dir (the fs hook itself costs more)',
   );
 }
