@@ -521,7 +521,9 @@ export const ATTACK_FUNCTIONS: CorpusFunction[] = [
           apigwV1({ method: 'POST', path: '/profile', body: { profile: '{"name":"next"}' } }),
         ],
         expect: [{ category: 'integrity', minSeverity: 'high', kind: 'handler_swapped' }],
-        block: notBlockable('the swap is an assignment to module.exports; it is noticed when the next invocation starts'),
+        block: notBlockable(
+          'the swap is an assignment to module.exports, seen when the next invocation starts; the runtime keeps calling the handler it loaded, so there is no effect to stop',
+        ),
       },
     ],
   },
@@ -575,7 +577,8 @@ export const ATTACK_FUNCTIONS: CorpusFunction[] = [
         trigger: 'direct',
         events: () => [{ debug: 'binding' }],
         expect: [{ category: 'integrity', minSeverity: 'high', kind: 'process_binding' }],
-        block: notBlockable('process.binding is reported, never stopped (Node itself still calls it on deprecated paths)'),
+        // Block mode refuses the bindings that spawn, connect or touch files (the finding says blocked).
+        block: { blockable: true },
       },
     ],
   },
