@@ -13,12 +13,13 @@
  *   so plain process start stays within a few percent of Node's own.
  * - Preload only: the agent boots here and hooks everything at once (there is no shim to defer to).
  */
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
+import type * as fsT from 'node:fs';
 import { shouldStart } from './core/should-start';
 
 function loadCore(): { bootAgent: () => unknown } {
-  const beside = path.join(__dirname, 'agent-core.cjs');
+  // Required here, not at the top: the wrapper-mode path (the common one) needs neither.
+  const { existsSync } = require('node:fs') as typeof fsT;
+  const beside = `${__dirname}/agent-core.cjs`;
   // Non-literal specifiers keep esbuild from bundling the core into this file.
   const source = './core-entry';
   return require(__filename.endsWith('.cjs') && existsSync(beside) ? beside : source) as { bootAgent: () => unknown };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AgentMessage } from '../../../protocol/channel';
 import { parseConfig } from '../../../protocol/config';
 import type { Finding } from '../../../protocol/finding';
+import { Invocation } from '../context/invocation';
 import { Agent } from '../core/agent';
 import { NetworkHooks } from './network';
 
@@ -30,7 +31,10 @@ beforeAll(() => {
 afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
 
 function setup() {
-  const env = { AWS_LAMBDA_RUNTIME_API: RUNTIME_API, AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+  const env = {
+    AWS_LAMBDA_RUNTIME_API: RUNTIME_API,
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  };
   const roots = { taskRoot: '/var/task', runtimeDir, layerRoot: '/opt', tmpDirs: ['/tmp'] };
   const agent = new Agent(parseConfig(env).config, roots, env);
   const sent: AgentMessage[] = [];
@@ -87,5 +91,24 @@ describe('http hooks and the runtime’s own Runtime API client', () => {
     // Even if the runtime later used it, the agent was judged on its first request.
     expect(checked(runtimeRequest(mod, agent))).toBe(true);
     expect(checked(runtimeRequest(mod, agent))).toBe(true);
+  });
+});
+
+describe('outbound verdict memo', () => {
+  it('a DoH path on a host already seen in this invocation is still reported (the memo key covers the path)', () => {
+    const env = { SENTINEL_EGRESS_ALLOW: 'api.example.com' };
+    const roots = { taskRoot: '/var/task', runtimeDir: '', layerRoot: '/opt', tmpDirs: ['/tmp'] };
+    const agent = new Agent(parseConfig(env).config, roots, env);
+    const sent: AgentMessage[] = [];
+    agent.setSender((m) => sent.push(m));
+    const request = () => ({ write: () => true, end: () => undefined, destroy: () => undefined });
+    const mod = { ...http, request, get: request, globalAgent: new http.Agent() } as unknown as typeof http;
+    new NetworkHooks(agent).installHttp(mod, 'https');
+    agent.context.run(new Invocation('r1', {}), () => {
+      mod.request('https://api.example.com/v1/items');
+      mod.request('https://api.example.com/dns-query?name=x.example');
+    });
+    const kinds = sent.flatMap((m) => (m.t === 'finding' ? [`${m.finding.category}/${m.finding.kind}`] : []));
+    expect(kinds).toEqual(['egress/doh']);
   });
 });

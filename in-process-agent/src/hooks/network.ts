@@ -9,10 +9,10 @@
 import type * as dnsT from 'node:dns';
 import type * as httpT from 'node:http';
 import type * as netT from 'node:net';
-import type { Agent } from '../core/agent';
+import { DEFAULT_EGRESS_ALLOW } from '../../../protocol/config';
 import type { Frame } from '../context/stack';
 import { attributeHere, captureFrames, isUnder } from '../context/stack';
-import { DEFAULT_EGRESS_ALLOW } from '../../../protocol/config';
+import type { Agent } from '../core/agent';
 import { lazy } from '../core/lazy';
 import type { Verdict } from '../detectors/types';
 import type { InputString } from '../input/extract';
@@ -96,7 +96,9 @@ export class NetworkHooks {
   private outbound(t: Target, inputs: InputString[]): Verdict[] {
     // Outside invocations there are no inputs, so the verdicts depend on the target alone.
     const memo = this.agent.context.current()?.memo ?? this.initMemo;
-    const key = `out|${t.protocol}|${t.host}|${t.ip ?? ''}|${t.port}`;
+    // The path matters only for the DoH check (`/dns-query`, `/resolve`): it splits the key where it may.
+    const dohPath = t.url !== undefined && (t.url.includes('/dns-query') || t.url.includes('/resolve'));
+    const key = `out|${t.protocol}|${t.host}|${t.ip ?? ''}|${t.port}|${dohPath ? 'p' : ''}`;
     const cached = memo.get(key) as Verdict[] | undefined;
     if (cached) return cached;
     const v = lazy().detectors.detectOutbound(t, inputs, {
@@ -123,7 +125,13 @@ export class NetworkHooks {
     return this.agent.check(
       sink,
       () => [t.url ?? `${t.host}:${t.port}`],
-      (inputs) => [...this.outbound(t, inputs), this.leak(data(), t.host)],
+      (inputs) => {
+        const out = this.outbound(t, inputs);
+        // The request's text is built only when there are secret values to look for.
+        if (this.agent.secrets.length === 0) return out;
+        const leaked = this.leak(data(), t.host);
+        return leaked ? [...out, leaked] : out;
+      },
       { evalOrigin: true },
     );
   }
@@ -209,8 +217,7 @@ export class NetworkHooks {
 
   /** After the first (checked) Runtime API request through a private http.Agent: was it the runtime's? */
   private judgeRuntimeClient(t: Target, client: unknown, globalAgent: unknown): void {
-    if (typeof client !== 'object' || client === null || client === globalAgent || !this.agent.roots.runtimeDir)
-      return;
+    if (typeof client !== 'object' || client === null || client === globalAgent || !this.agent.roots.runtimeDir) return;
     if (this.judgedClients.has(client) || !this.isRuntimeApi(t)) return;
     this.judgedClients.add(client);
     const at = attributeHere();
