@@ -337,7 +337,7 @@ export async function runExtension(o: RunOptions): Promise<number> {
       onInvokeDone: () => {
         releaseHold?.();
         releaseHold = undefined;
-        posture?.afterFirstInvoke();
+        posture?.afterInvoke();
       },
       onShutdown: async (deadlineMs, reason) => {
         log.info(

@@ -162,6 +162,20 @@ describe('PostureMonitor (no table)', () => {
     expect(lines.filter((l) => l.evt === 'posture_update')).toHaveLength(1);
   });
 
+  it('an agent that sends no record: written without it after 3 invocations', async () => {
+    const m = monitor({ LAMBDA_TASK_ROOT: task }, { expectAgent: true });
+    m.start();
+    await m.settled();
+    m.afterInvoke();
+    m.afterInvoke();
+    expect(lines.some((l) => l.evt === 'posture')).toBe(false);
+    m.afterInvoke();
+    expect(lines.find((l) => l.evt === 'posture')?.posture).toMatchObject({
+      emittedAt: 'no_agent_record',
+      agent: null,
+    });
+  });
+
   it('without any agent, SHUTDOWN still writes the record (integrity partial)', async () => {
     const m = monitor({}, { expectAgent: true });
     m.start();

@@ -61,6 +61,8 @@ const TABLE_BUDGET_MS = 5000;
 /** Share of the SHUTDOWN budget the re-check may use, and its cap. */
 const SHUTDOWN_SHARE = 0.3;
 const SHUTDOWN_CAP_MS = 600;
+/** Invocations after which the record is written without the agent's part. */
+const AGENT_WAIT_INVOKES = 3;
 /** How long SHUTDOWN waits for the posture record's PutItem. */
 const STORE_WAIT_MS = 300;
 
@@ -98,6 +100,7 @@ export class PostureMonitor {
   private emitted = false;
   private storeWrite?: Promise<void>;
   private readonly t0 = Date.now();
+  private invokes = 0;
   private openTableGate: () => void = () => {};
   private readonly tableGate = new Promise<void>((r) => {
     this.openTableGate = r;
@@ -212,9 +215,16 @@ export class PostureMonitor {
     for (const e of exposures) this.o.report(exposureFinding(e, key.scope));
   }
 
-  /** The first INVOKE has been handled: table work (and with it the AWS SDK load) may start. */
-  afterFirstInvoke(): void {
+  /**
+   * An INVOKE has been handled. After the first, table work (and with it the AWS SDK load) may start; after
+   * AGENT_WAIT_INVOKES without the agent's record (agent off, or an attach mode that sends none), the record is
+   * written without it instead of waiting for SHUTDOWN.
+   */
+  afterInvoke(): void {
+    this.invokes++;
     this.openTableGate();
+    if (this.invokes >= AGENT_WAIT_INVOKES && !this.agentData && this.coldStartDone && this.envSummary)
+      this.emit('no_agent_record');
   }
 
   private async findRoots(): Promise<Roots> {
@@ -371,7 +381,7 @@ export class PostureMonitor {
     };
   }
 
-  private emit(when: 'complete' | 'shutdown'): void {
+  private emit(when: 'complete' | 'no_agent_record' | 'shutdown'): void {
     if (this.emitted) return;
     this.emitted = true;
     const rec = { ...this.record(), emittedAt: when };
