@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Finding } from '../../protocol/finding';
+import { availableRuntimes } from '../../scripts/lib/runtimes';
 import { type AwsStack, startAwsStack } from '../../scripts/sandbox/aws';
 import type { EnvironmentReport } from '../../scripts/sandbox/emulator';
 import { agentLayer } from './helpers/agent-sandbox';
@@ -69,9 +70,11 @@ async function run(o: {
   layerDir?: string;
   env?: Record<string, string>;
   table?: boolean;
+  node?: string;
 }): Promise<EnvironmentReport> {
   const env = await testEnvironment({
     functionName: o.functionName,
+    ...(o.node ? { node: o.node } : {}),
     codeDir: o.codeDir ?? codeCopy(),
     layerDir: o.layerDir ?? layer.dir,
     handler: 'index.handler',
@@ -93,29 +96,32 @@ async function run(o: {
 
 const fnName = () => `posture-fn-${++seq}-${Date.now().toString(36)}`;
 
-test('a plaintext token in the environment: a posture finding, and no piece of the token anywhere in the report', async () => {
-  const token = `ghp_${randomBytes(27)
-    .toString('base64')
-    .replace(/[^A-Za-z0-9]/g, 'x')
-    .slice(0, 36)}`;
-  const report = await run({ functionName: fnName(), env: { GITHUB_TOKEN: token, DB_HOST: 'db.internal' } });
-  const findings = report.findings as Finding[];
-  const secret = findings.filter((f) => f.category === 'posture' && f.kind === 'plaintext_secret');
-  expect(secret).toHaveLength(1);
-  expect(secret[0]).toMatchObject({ severity: 'medium', source: 'extension' });
-  expect(secret[0].details).toMatchObject({
-    variable: 'GITHUB_TOKEN',
-    secretKind: 'github_token',
-    hashScope: 'function',
-  });
-  expect(secret[0].details?.hash).toMatch(/^[0-9a-f]{12}$/);
-  const posture = postureOf(report);
-  expect(posture.env).toMatchObject({ secrets: 1, byKind: { github_token: 1 } });
-  // The whole report: function and extension logs (posture record, metrics, selfcheck), findings, incidents,
-  // platform events and telemetry.
-  const text = JSON.stringify(report);
-  for (let i = 0; i + 6 <= token.length; i++) expect(text).not.toContain(token.slice(i, i + 6));
-});
+test.each(availableRuntimes())(
+  'Node $major: a plaintext token in the environment: a posture finding, and no piece of the token anywhere in the report',
+  async ({ node }) => {
+    const token = `ghp_${randomBytes(27)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'x')
+      .slice(0, 36)}`;
+    const report = await run({ functionName: fnName(), node, env: { GITHUB_TOKEN: token, DB_HOST: 'db.internal' } });
+    const findings = report.findings as Finding[];
+    const secret = findings.filter((f) => f.category === 'posture' && f.kind === 'plaintext_secret');
+    expect(secret).toHaveLength(1);
+    expect(secret[0]).toMatchObject({ severity: 'medium', source: 'extension' });
+    expect(secret[0].details).toMatchObject({
+      variable: 'GITHUB_TOKEN',
+      secretKind: 'github_token',
+      hashScope: 'function',
+    });
+    expect(secret[0].details?.hash).toMatch(/^[0-9a-f]{12}$/);
+    const posture = postureOf(report);
+    expect(posture.env).toMatchObject({ secrets: 1, byKind: { github_token: 1 } });
+    // The whole report: function and extension logs (posture record, metrics, selfcheck), findings, incidents,
+    // platform events and telemetry.
+    const text = JSON.stringify(report);
+    for (let i = 0; i + 6 <= token.length; i++) expect(text).not.toContain(token.slice(i, i + 6));
+  },
+);
 
 test('a handler file modified between two cold starts is a critical integrity finding naming the file', async () => {
   const functionName = fnName();
