@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const sentinelJobs = runtimes.flatMap((rt) =>
       modes.flatMap((mode) =>
         fns.map((fn) => async () => {
-          const run = await runFunction({ fn, subject: 'sentinel', mode, node: rt.node, nodeMajor: rt.major, layers, aws });
+          const run = await runFunction({ fn, subject: 'sentinel', mode, node: rt.node, nodeMajor: rt.major, layers, bootstrap: layers.bootstrap, aws });
           log(`sentinel node${rt.major} ${mode} ${fn.id} ${run.durationMs} ms${run.failure ? ` FAILURE ${run.failure}` : ''}`);
           return { rt, run, results: judgeSentinel(fn, run) };
         }),
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     if (!process.env.EVAL_SKIP_ZEN) {
       const zenJobs = runtimes.flatMap((rt) =>
         fns.map((fn) => async () => {
-          const run = await runFunction({ fn, subject: 'zen', mode: 'block', node: rt.node, nodeMajor: rt.major, aws });
+          const run = await runFunction({ fn, subject: 'zen', mode: 'block', node: rt.node, nodeMajor: rt.major, bootstrap: layers.bootstrap, aws });
           log(`zen node${rt.major} ${fn.id} ${run.durationMs} ms${run.failure ? ` FAILURE ${run.failure}` : ''}`);
           return { rt, run, results: judgeZen(fn, run) };
         }),

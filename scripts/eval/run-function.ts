@@ -35,6 +35,8 @@ export interface RunFunctionOptions {
   nodeMajor?: number;
   /** Sentinel: copies of build/layer (play /opt); `withDependencies` also has nodejs/node_modules. Zen runs without. */
   layers?: { plain: string; withDependencies: string };
+  /** A copy of the emulated runtime's bootstrap (default: build/sandbox/runtime/bootstrap). */
+  bootstrap?: string;
   aws?: AwsResources;
 }
 
@@ -217,6 +219,7 @@ export async function runFunction(o: RunFunctionOptions): Promise<FunctionRun> {
       timeoutMs: 10_000,
       initTimeoutMs: 10_000,
       functionName: `eval-${fn.id}`,
+      bootstrap: o.bootstrap,
       env: fnEnv,
     });
     const ctx: CaseContext = { ...ctx0, runtimeApi: env.runtimeApi };
@@ -286,9 +289,15 @@ async function runCase(
   return { caseId: c.id, invocations, window, checkError };
 }
 
-/** Copies build/layer twice under WORK_DIR (not /tmp): plain, and with nodejs/node_modules linking the repo's packages. */
-export function prepareLayers(): { plain: string; withDependencies: string; cleanup(): void } {
+/**
+ * Copies build/layer twice under WORK_DIR (not /tmp): plain, and with nodejs/node_modules linking the repo's
+ * packages; and the emulated runtime. A `make build` running meanwhile (a shared checkout) then cannot change the
+ * files under test halfway (the posture check would rightly report the runtime or layer as modified).
+ */
+export function prepareLayers(): { plain: string; withDependencies: string; bootstrap: string; cleanup(): void } {
   mkdirSync(WORK_DIR, { recursive: true });
+  const runtime = mkdtempSync(join(WORK_DIR, 'runtime-'));
+  cpSync(join(REPO, 'build', 'sandbox', 'runtime'), runtime, { recursive: true });
   const plain = mkdtempSync(join(WORK_DIR, 'layer-'));
   cpSync(join(REPO, 'build', 'layer'), plain, { recursive: true });
   const withDependencies = mkdtempSync(join(WORK_DIR, 'layer-deps-'));
@@ -298,7 +307,9 @@ export function prepareLayers(): { plain: string; withDependencies: string; clea
   return {
     plain,
     withDependencies,
+    bootstrap: join(runtime, 'bootstrap'),
     cleanup: () => {
+      rmSync(runtime, { recursive: true, force: true });
       rmSync(plain, { recursive: true, force: true });
       rmSync(withDependencies, { recursive: true, force: true });
     },

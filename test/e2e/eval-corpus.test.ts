@@ -25,7 +25,16 @@ beforeAll(async () => {
     const aws = { env: stack.env, topicArn, queueUrl };
     const jobs = (['monitor', 'block'] as Mode[]).flatMap((mode) =>
       CORPUS.map((fn) => async (): Promise<[Mode, FunctionRun, CaseResult[]]> => {
-        const run = await runFunction({ fn, subject: 'sentinel', mode, node: process.execPath, nodeMajor: 20, layers, aws });
+        const run = await runFunction({
+          fn,
+          subject: 'sentinel',
+          mode,
+          node: process.execPath,
+          nodeMajor: 20,
+          layers,
+          bootstrap: layers.bootstrap,
+          aws,
+        });
         return [mode, run, judgeSentinel(fn, run)];
       }),
     );
