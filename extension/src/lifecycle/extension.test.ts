@@ -209,6 +209,30 @@ describe('extension lifecycle (fake Extensions API)', () => {
     expect(findings.filter((f) => f.kind === 'agent_silent').map((f) => f.requestId)).toEqual(['req-B']);
   });
 
+  it('a heartbeat that trails the runtimeDone (agent still connecting) is not an agent_silent finding', async () => {
+    const done = start({ SENTINEL_EXPECT_AGENT: 'true', SENTINEL_RUNTIMEDONE_WAIT_MS: '0' });
+    await api.waitForNext(1);
+    api.invoke('req-late');
+    await api.postTelemetry([
+      ev('platform.start', { requestId: 'req-late' }),
+      ev('platform.runtimeDone', { requestId: 'req-late', status: 'success' }),
+    ]);
+    await api.waitForNext(2);
+    // Only now the agent connects and flushes its queued frames, as after a slow welcome.
+    const agent = net.connect(socketPath());
+    const send = (m: AnyMessage) => agent.write(encodeFrame(m));
+    send({ t: 'hello', v: PROTOCOL_VERSION, pid: 1, node: process.version, agentVersion: 'test', attach: 'wrapper' });
+    send({ t: 'inv_start', requestId: 'req-late', ts: Date.now() });
+    send({ t: 'inv_end', requestId: 'req-late', ts: Date.now(), outcome: 'success' });
+    await until(() => lines.find((l) => l.evt === 'channel' && l.state === 'connected'));
+    await new Promise((r) => setTimeout(r, 50));
+    api.shutdown();
+    expect(await done).toBe(0);
+    agent.destroy();
+    const findings = lines.filter((l) => l.evt === 'finding').map((l) => l.finding as { kind: string });
+    expect(findings.filter((f) => f.kind === 'agent_silent')).toEqual([]);
+  });
+
   it('reports an invalid value as a finding and uses the default; strict mode fails the init through init/error', async () => {
     const loose = start({ SENTINEL_MODE: 'aggressive' });
     await api.waitForNext(1);

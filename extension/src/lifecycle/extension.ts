@@ -51,6 +51,9 @@ export interface RunOptions {
 }
 
 const MAX_PENDING_INVOKES = 64;
+/** How long a missing agent heartbeat may trail the invocation's runtimeDone before it counts as silence. */
+const HEARTBEAT_GRACE_MS = 1000;
+const MAX_AWAITING_HEARTBEATS = 64;
 
 export async function runExtension(o: RunOptions): Promise<number> {
   const { env } = o;
@@ -99,10 +102,28 @@ export async function runExtension(o: RunOptions): Promise<number> {
   // counts once the agent has proved it can wrap this handler (it sent one heartbeat). An agent that never says
   // hello is still reported (missing or disabled).
   let preloadAttach = false;
+  // A heartbeat can trail the platform's runtimeDone (the agent queues frames until the channel's welcome; a busy
+  // extension event loop reads telemetry first). So a missing heartbeat is judged after a grace period, or at
+  // SHUTDOWN, whichever comes first: a false `agent_silent` would terminate a healthy function.
+  const awaitingHeartbeat = new Map<string, NodeJS.Timeout>();
   const checkHeartbeat = (requestId: string) => {
     if (!expectAgent || checked.has(requestId)) return;
     checked.add(requestId);
     if (ledger.has(requestId)) return;
+    if (awaitingHeartbeat.size >= MAX_AWAITING_HEARTBEATS) judgeHeartbeat(awaitingHeartbeat.keys().next().value ?? '');
+    const timer = setTimeout(() => judgeHeartbeat(requestId), HEARTBEAT_GRACE_MS);
+    timer.unref();
+    awaitingHeartbeat.set(requestId, timer);
+  };
+  const judgeHeartbeat = (requestId: string) => {
+    const timer = awaitingHeartbeat.get(requestId);
+    if (!timer) return;
+    clearTimeout(timer);
+    awaitingHeartbeat.delete(requestId);
+    if (ledger.has(requestId)) {
+      counters.inc('agent_late_heartbeats');
+      return;
+    }
     if (preloadAttach && ledger.size === 0) {
       counters.inc('agent_unwrapped_invocations');
       return;
@@ -348,6 +369,7 @@ export async function runExtension(o: RunOptions): Promise<number> {
         const drainUntil = Date.now() + Math.min(500, Math.max(0, (deadlineMs - Date.now()) * 0.25));
         while ((aggregator.hasOpenInvocations() || pendingInvokes.size > 0) && Date.now() < drainUntil) await sleep(10);
         aggregator.flush();
+        for (const id of [...awaitingHeartbeat.keys()]) judgeHeartbeat(id);
         // Integrity re-check and the posture record first: their findings must reach the responder's flush.
         releaseHold?.();
         if (posture)
