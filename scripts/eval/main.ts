@@ -7,7 +7,7 @@
  * EVAL_SKIP_ZEN=1, EVAL_SKIP_TAMPER=1, EVAL_REPORT_ONLY=1 (re-render the Markdown from results.json).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CORPUS, TECHNIQUE_NOTES } from '../../test/corpus';
@@ -24,6 +24,18 @@ import { judgeZen, type ZenCaseResult, zenVersion } from './zen';
 
 const OUT = join(REPO, 'build', 'eval');
 
+/** A failing function run's logs, for diagnosis: build/eval/logs/<runtime>-<mode>-<function>.log. */
+function keepLogs(name: string, run: FunctionRun): void {
+  const dir = join(OUT, 'logs');
+  mkdirSync(dir, { recursive: true });
+  const lines = [
+    ...run.cases.flatMap((c) => c.invocations.map((i) => `# invoke ${c.caseId} ${i.requestId} ${new Date(i.start).toISOString()}`)),
+    ...run.extensionLogs.map((l) => `${l.time} EXT ${l.line}`),
+    ...run.functionLogs.map((l) => `${new Date(l.time).toISOString()} FN ${l.line}`),
+  ];
+  writeFileSync(join(dir, `${name}.log`), `${lines.join('\n')}\n`);
+}
+
 function nodeVersion(node: string): string {
   return execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 }
@@ -38,6 +50,7 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, 'comparison.md'), comparisonMarkdown(saved));
     return;
   }
+  rmSync(join(OUT, 'logs'), { recursive: true, force: true });
   const only = process.env.EVAL_ONLY?.split(',').filter(Boolean);
   const wantedMajors = process.env.EVAL_RUNTIMES?.split(',').map(Number);
   const concurrency = Number(process.env.EVAL_CONCURRENCY ?? 2);
@@ -61,7 +74,9 @@ async function main(): Promise<void> {
         fns.map((fn) => async () => {
           const run = await runFunction({ fn, subject: 'sentinel', mode, node: rt.node, nodeMajor: rt.major, layers, bootstrap: layers.bootstrap, aws });
           log(`sentinel node${rt.major} ${mode} ${fn.id} ${run.durationMs} ms${run.failure ? ` FAILURE ${run.failure}` : ''}`);
-          return { rt, run, results: judgeSentinel(fn, run) };
+          const results = judgeSentinel(fn, run);
+          if (results.some((r) => r.verdict === 'fail')) keepLogs(`node${rt.major}-${mode}-${fn.id}`, run);
+          return { rt, run, results };
         }),
       ),
     );

@@ -76,6 +76,8 @@ export interface FunctionRun {
   findings: TimedRecord<Finding>[];
   incidents: TimedRecord<{ id?: string; requestId?: string; findings?: { id: string }[]; title?: string; rule?: string }>[];
   functionLogs: { time: number; line: string; requestId?: string }[];
+  /** The extensions' log lines (kept for build/eval/logs/ when a case fails). */
+  extensionLogs: { time: string; line: string }[];
   canary: CanaryRequest[];
   /** Environment-level failure (init error, crash), if any. */
   failure?: string;
@@ -182,6 +184,7 @@ export async function runFunction(o: RunFunctionOptions): Promise<FunctionRun> {
     findings: [],
     incidents: [],
     functionLogs: [],
+    extensionLogs: [],
     canary: canary.requests,
   };
   let env: FunctionEnvironment | undefined;
@@ -235,6 +238,7 @@ export async function runFunction(o: RunFunctionOptions): Promise<FunctionRun> {
       if (rec.evt === 'finding' && rec.finding) run.findings.push({ at, value: rec.finding as Finding });
       if (rec.evt === 'incident' && rec.incident) run.incidents.push({ at, value: rec.incident as never });
     }
+    run.extensionLogs = report.extensionLogs.map((l) => ({ time: l.time, line: l.line }));
     run.functionLogs = report.functionLogs.map((l) => ({ time: Date.parse(l.time), line: l.line, requestId: l.requestId }));
     const initFail = report.inits.find((i) => i.status !== 'success');
     if (initFail) run.failure = `init ${initFail.status}: ${initFail.errorType ?? ''} ${initFail.errorMessage ?? ''}`.trim();
