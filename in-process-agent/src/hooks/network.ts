@@ -73,6 +73,17 @@ export class NetworkHooks {
   /** AWS's own endpoints: the default partitions plus the SDK's endpoint overrides. */
   private readonly awsEndpoints: string[];
   private readonly initMemo = new Map<string, unknown>();
+  private lastOutbound:
+    | {
+        memo: Map<string, unknown>;
+        host: string;
+        port: number;
+        protocol: Protocol;
+        ip: string | undefined;
+        dohPath: boolean;
+        verdicts: Verdict[];
+      }
+    | undefined;
   /**
    * The Lambda runtime's own Runtime API client (the sandbox runtime's keep-alive `http.Agent`): its first request
    * is checked and attributed like any other; when that shows the runtime's directory as the caller, the agent
@@ -98,14 +109,28 @@ export class NetworkHooks {
     const memo = this.agent.context.current()?.memo ?? this.initMemo;
     // The path matters only for the DoH check (`/dns-query`, `/resolve`): it splits the key where it may.
     const dohPath = t.url !== undefined && (t.url.includes('/dns-query') || t.url.includes('/resolve'));
+    // A loop to one target repeats the last decision without building the key (same memo = same invocation).
+    const last = this.lastOutbound;
+    if (
+      last !== undefined &&
+      last.memo === memo &&
+      last.host === t.host &&
+      last.port === t.port &&
+      last.protocol === t.protocol &&
+      last.ip === t.ip &&
+      last.dohPath === dohPath
+    )
+      return last.verdicts;
     const key = `out|${t.protocol}|${t.host}|${t.ip ?? ''}|${t.port}|${dohPath ? 'p' : ''}`;
-    const cached = memo.get(key) as Verdict[] | undefined;
-    if (cached) return cached;
-    const v = lazy().detectors.detectOutbound(t, inputs, {
-      egressAllow: this.egressAllow,
-      runtimeApi: this.runtimeApi,
-    });
-    if (memo.size < 256) memo.set(key, v);
+    let v = memo.get(key) as Verdict[] | undefined;
+    if (!v) {
+      v = lazy().detectors.detectOutbound(t, inputs, {
+        egressAllow: this.egressAllow,
+        runtimeApi: this.runtimeApi,
+      });
+      if (memo.size < 256) memo.set(key, v);
+    }
+    this.lastOutbound = { memo, host: t.host, port: t.port, protocol: t.protocol, ip: t.ip, dohPath, verdicts: v };
     return v;
   }
 
