@@ -111,6 +111,12 @@ export function resultsMarkdown(r: EvalResult): string {
   L.push('## Tamper suite', '');
   if (!r.tamper.available) L.push(`Tamper suite ${r.tamper.note ?? 'not available'}.`, '');
   else {
+    const asExpected = r.tamper.rows.filter((t) => t.outcome === t.expected).length;
+    const by = (o: string) => r.tamper.rows.filter((t) => t.outcome === o).length;
+    L.push(
+      `${r.tamper.rows.length} results (tests × runtimes × modes), outcome as expected in ${asExpected}: blocked ${by('blocked')}, detected ${by('detected')}, known limit ${by('known_limit')}, missed ${by('missed')}.`,
+      '',
+    );
     L.push('| test | runtime | mode | expected | outcome | findings | note |', '|---|---|---|---|---|---|---|');
     for (const t of r.tamper.rows)
       L.push(`| ${esc(t.id)}: ${esc(t.title)} | ${t.nodeMajor} | ${t.mode} | ${t.expected} | ${t.outcome === t.expected ? t.outcome : `**${t.outcome}**`} | ${esc(t.findings.join(', ') || '—')} | ${esc(t.note)} |`);
