@@ -83,6 +83,9 @@ const SELF_NESTING_SYNC = new Set(['readFileSync', 'writeFileSync', 'appendFileS
 const CALLBACK_FNS = Object.keys(PLANS).filter((k) => !k.startsWith('create'));
 const PROMISE_FNS = CALLBACK_FNS.filter((k) => k !== 'exists');
 
+/** Memo entry for "the path detector found nothing". */
+const NO_VERDICT = Symbol('no verdict');
+
 /** A path argument as a string (fds, FileHandles and other values are not paths). */
 export function pathString(p: unknown): string | undefined {
   if (typeof p === 'string') return p;
@@ -102,6 +105,9 @@ function writesOf(plan: Array<[PathOp, unknown]>): boolean {
 }
 
 export class FsHooks {
+  /** The last path decision (a loop over one file repeats it without building the memo key). */
+  private lastPath: { memo: Map<string, unknown>; op: PathOp; path: string; verdict: Verdict | undefined } | undefined;
+
   constructor(private readonly agent: Agent) {}
 
   /** Runs the path detector for every path of the call; remembers tmp writes. Returns the blocking error. */
@@ -126,8 +132,23 @@ export class FsHooks {
       () => plan.map(([, p]) => p),
       (inputs) => {
         const out: Verdict[] = [];
+        // The verdict depends on the operation, the path and this invocation's inputs only: memoised per
+        // invocation, so a loop over the same files costs a lookup instead of the detector.
+        const memo = agent.context.current()?.memo;
         for (const [op, p] of plan) {
-          const v = lazy().detectors.detectPath(op, p, inputs, agent.roots);
+          let v: Verdict | undefined;
+          const last = this.lastPath;
+          if (memo && last !== undefined && last.memo === memo && last.path === p && last.op === op) v = last.verdict;
+          else if (memo) {
+            const key = `p|${op}|${p}`;
+            const cached = memo.get(key);
+            if (cached !== undefined) v = cached === NO_VERDICT ? undefined : (cached as Verdict);
+            else {
+              v = lazy().detectors.detectPath(op, p, inputs, agent.roots);
+              if (memo.size < 256) memo.set(key, v ?? NO_VERDICT);
+            }
+            this.lastPath = { memo, op, path: p, verdict: v };
+          } else v = lazy().detectors.detectPath(op, p, inputs, agent.roots);
           if (v) out.push(v);
         }
         return out;
