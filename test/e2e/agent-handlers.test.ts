@@ -49,12 +49,17 @@ async function outcome(node: string, handler: string, layerDir?: string, runtime
       env: layerDir ? { AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper' } : {},
     });
     const r = await env.invoke({ v: 7 });
+    // The handler's log line travels through the runtime's stdout pipe and may trail its response under load.
+    const agentLines = () =>
+      env
+        ?.report()
+        .functionLogs.map((l) => l.line)
+        .filter((l) => l.includes('sentinel-agent=')) ?? [];
+    for (let waited = 0; handler === 'index.handler' && agentLines().length === 0 && waited < 3000; waited += 20)
+      await new Promise((done) => setTimeout(done, 20));
     const report = env.report();
     const init = report.inits[0];
-    agentLogs.set(
-      `${node}|${handler}|${layerDir ? 'wrapped' : 'plain'}${runtime ? `|${runtime}` : ''}`,
-      report.functionLogs.map((l) => l.line).filter((l) => l.includes('sentinel-agent=')),
-    );
+    agentLogs.set(`${node}|${handler}|${layerDir ? 'wrapped' : 'plain'}${runtime ? `|${runtime}` : ''}`, agentLines());
     return { init: init?.errorType, response: r.response, errorType: r.error?.errorType };
   } finally {
     await env?.dispose().catch(() => {});
