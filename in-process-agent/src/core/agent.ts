@@ -113,6 +113,20 @@ export class Agent {
     }
   }
 
+  /** Set by the env hook when a secret variable is assigned or deleted; `envWatched` once that hook is in. */
+  secretsStale = true;
+  envWatched = false;
+
+  /**
+   * Per invocation: re-reads the secret values only when they may have changed (every read of the raw
+   * environment object is a getenv call in C++).
+   */
+  refreshSecretsIfStale(): void {
+    if (this.envWatched && !this.secretsStale) return;
+    this.secretsStale = false;
+    this.refreshSecrets();
+  }
+
   /** Secret values to look for in outbound data (read from the unhooked env object). */
   refreshSecrets(): void {
     const names = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', ...this.config.secretVars];

@@ -5,11 +5,12 @@
  * and streaming markers, so the runtime applies exactly its own rules to it (callback handlers on Node 20/22,
  * their rejection on Node 24).
  */
-import type { Agent } from '../core/agent';
+
 import { Invocation } from '../context/invocation';
+import type { Agent } from '../core/agent';
 import { verifyHooks } from '../hooks/integrity';
 import { PrototypeWatch } from '../hooks/pollution';
-import { disguise, type AnyFn } from '../hooks/registry';
+import { type AnyFn, disguise } from '../hooks/registry';
 import { describeReplacement } from '../posture/identity';
 import { refusal } from './refusal';
 
@@ -117,7 +118,7 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
         // request id of the next one.
         verifyHooks(agent);
       }
-      agent.refreshSecrets();
+      agent.refreshSecretsIfStale();
       // Written at the end of this turn together with inv_end when the handler finishes in it (one write, one
       // wake-up of the extension), else at the handler's first await.
       agent.emitSoon({ t: 'inv_start', requestId, ts: Date.now() });

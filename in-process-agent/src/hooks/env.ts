@@ -4,8 +4,9 @@
  * code that is not the AWS SDK. Reads by Node itself (e.g. copying the environment for a child process) and by
  * the runtime are not the function's.
  */
-import type { Agent } from '../core/agent';
+
 import { captureFrames, type Frame, firstUserFrame, isAgentFile, isAwsSdkPackage, packageOf } from '../context/stack';
+import type { Agent } from '../core/agent';
 
 export function installEnvHook(agent: Agent): void {
   const raw = process.env;
@@ -20,10 +21,17 @@ export function installEnvHook(agent: Agent): void {
     },
     set(target, key, value) {
       (target as Record<PropertyKey, unknown>)[key] = value;
+      if (typeof key === 'string' && names.has(key)) agent.secretsStale = true;
       return true;
+    },
+    deleteProperty(target, key) {
+      if (typeof key === 'string' && names.has(key)) agent.secretsStale = true;
+      return Reflect.deleteProperty(target, key);
     },
   });
   process.env = proxy;
+  // From now on the secret values are re-read only when one of their variables was assigned or deleted.
+  agent.envWatched = true;
   agent.hooks.patches.push({ target: process, key: 'env', label: 'process.env', wrapper: proxy, original: raw });
 }
 
