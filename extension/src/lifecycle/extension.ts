@@ -276,6 +276,7 @@ export async function runExtension(o: RunOptions): Promise<number> {
       expectAgent,
       ddb: aws.ddb,
       cloudwatch: aws.cloudwatch,
+      lambda: aws.lambda,
     });
     if (earlyHelloPid !== undefined) posture.onAgentHello(earlyHelloPid);
     if (earlyAgentRecord) posture.onAgentRecord('agent_posture', earlyAgentRecord);

@@ -9,6 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { withRetry } from '../record/aws';
 import { TTL_ATTRIBUTE } from '../record/keys';
+import type { StoredIdentity } from './code-identity';
 import { baselineSk, baselineSkPrefix, posturePk } from './keys';
 
 export interface Baseline {
@@ -18,6 +19,10 @@ export interface Baseline {
   digest: string;
   createdAt: string;
   environmentId: string;
+  /** The control plane's description of the code these files are (absent when it could not be read). */
+  code?: StoredIdentity;
+  /** Set by load(): the write these chunks belong to. */
+  generation?: string;
 }
 
 const ENTRIES_PER_CHUNK = 2000;
@@ -80,7 +85,45 @@ export class BaselineStore {
       digest: String(head.digest),
       createdAt: String(head.createdAt),
       environmentId: String(head.environmentId),
+      generation: String(gen),
+      ...(typeof head.codeSha256 === 'string'
+        ? {
+            code: {
+              codeSha256: head.codeSha256,
+              lastModified: String(head.codeLastModified ?? ''),
+              revisionId: String(head.codeRevisionId ?? ''),
+              settled: head.codeSettled === true,
+            },
+          }
+        : {}),
     };
+  }
+
+  /**
+   * A later environment, known to run this code, confirmed the files: marks the stored pairing of files and
+   * CodeSha256 as settled (only if the head is still that write's).
+   */
+  async markSettled(b: Baseline, deadline: number): Promise<void> {
+    const { UpdateCommand } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+    try {
+      await withRetry(
+        (abortSignal) =>
+          this.o.ddb().send(
+            new UpdateCommand({
+              TableName: this.o.table,
+              Key: { pk: posturePk(this.o.functionName, this.o.version), sk: baselineSk(this.root, 0) },
+              UpdateExpression: 'SET codeSettled = :t',
+              ConditionExpression: 'generation = :g AND codeSha256 = :s',
+              ExpressionAttributeValues: { ':t': true, ':g': b.generation, ':s': b.code?.codeSha256 },
+            }),
+            { abortSignal },
+          ),
+        { deadline, maxAttempts: 3 },
+      );
+    } catch (e) {
+      // Another environment wrote a newer baseline meanwhile: nothing to mark.
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+    }
   }
 
   /** Writes all chunks; the head chunk (0) last, so a reader never sees a head without its chunks. */
@@ -111,6 +154,14 @@ export class BaselineStore {
                 files: entries.length,
                 createdAt: b.createdAt,
                 environmentId: b.environmentId,
+                ...(b.code
+                  ? {
+                      codeSha256: b.code.codeSha256,
+                      codeLastModified: b.code.lastModified,
+                      codeRevisionId: b.code.revisionId,
+                      codeSettled: b.code.settled,
+                    }
+                  : {}),
                 data: gzipSync(JSON.stringify(parts[chunk])),
                 [TTL_ATTRIBUTE]: ttl,
               },

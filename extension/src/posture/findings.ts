@@ -67,3 +67,53 @@ export function manifestFindings(m: ManifestCheck): Finding[] {
     }),
   );
 }
+
+/** A deploy (CodeSha256 changed): the new code became the baseline. Inventory, not an attack signal. */
+export function codeDeployedFinding(o: {
+  old: string;
+  new: string;
+  lastModified: string;
+  revisionId: string;
+  changes: number;
+  baselineAt: string;
+}): Finding {
+  return extensionFinding({
+    category: 'posture',
+    kind: 'code_deployed',
+    severity: 'info',
+    title: `Handler code deployed since the baseline (CodeSha256 ${o.old} → ${o.new}); the new code is the baseline`,
+    phase: 'init',
+    details: { root: 'task', ...o },
+  });
+}
+
+/**
+ * `$LATEST` files differ from the baseline and the control plane could not tell a deploy from tampering: reported
+ * in `posture` (no built-in rule acts on it, the `integrity` rule would terminate), with the reason.
+ */
+export function codeUnverifiedFinding(
+  changes: FileChange[],
+  o: { reason: string; baselineAt: string; codeSha256?: string },
+): Finding {
+  const first = changes[0];
+  return extensionFinding({
+    category: 'posture',
+    kind: 'code_changed_unverified',
+    severity: 'medium',
+    confidence: 'low',
+    title: `Handler code differs from the baseline (${changes.length} file(s), first ${first?.path ?? '?'}) and could not be matched to a deploy: ${o.reason}`,
+    phase: 'init',
+    details: {
+      root: 'task',
+      against: 'baseline',
+      reason: o.reason,
+      changes: changes.length,
+      paths: changes
+        .slice(0, MAX_CHANGE_FINDINGS)
+        .map((c) => c.path)
+        .join(','),
+      baselineAt: o.baselineAt,
+      ...(o.codeSha256 ? { codeSha256: o.codeSha256 } : {}),
+    },
+  });
+}

@@ -8,16 +8,32 @@
  * an INVOKE is handled; `shutdown()` is bounded by the deadline it is given.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { SentinelConfig } from '../../../protocol/config';
 import type { Finding, Phase } from '../../../protocol/finding';
 import { errorInfo, withRetry } from '../record/aws';
 import { TTL_ATTRIBUTE } from '../record/keys';
-import { BaselineStore } from './baseline';
+import { type Baseline, BaselineStore } from './baseline';
+import {
+  type IdentityRead,
+  isSettled,
+  judgeChange,
+  readIdentity,
+  type StoredIdentity,
+  shortSha,
+} from './code-identity';
 import { diffHashes, type FileChange } from './diff';
 import { type ExposureSummary, scanEnvironment } from './env-exposure';
-import { changeFindings, exposureFinding, manifestFindings, type TreeName } from './findings';
+import {
+  changeFindings,
+  codeDeployedFinding,
+  codeUnverifiedFinding,
+  exposureFinding,
+  manifestFindings,
+  type TreeName,
+} from './findings';
 import { posturePk, postureRecordSk } from './keys';
 import { type ManifestCheck, verifyManifest } from './manifest';
 import { Pacer } from './pacer';
@@ -40,11 +56,29 @@ export interface PostureOptions {
   expectAgent: boolean;
   ddb?: () => DynamoDBDocumentClient;
   cloudwatch?: () => CloudWatchClient;
+  /** GetFunctionConfiguration, to tell a deploy (CodeSha256 changed) from tampering when the baseline differs. */
+  lambda?: () => LambdaClient;
+  /** When this environment started (ms); default: this process's start. */
+  envStartMs?: number;
   pacer?: Pacer;
   limits?: Partial<TreeLimits>;
 }
 
-type BaselineState = 'created' | 'match' | 'mismatch' | 'replaced' | 'unavailable' | 'off' | 'pending';
+type BaselineState =
+  | 'created'
+  | 'match'
+  | 'mismatch'
+  | 'replaced'
+  | 'deployed'
+  | 'unverified'
+  | 'unavailable'
+  | 'off'
+  | 'pending';
+
+/** The control plane's CodeSha256 as the record shows it (short), or why it could not be read. */
+type CodeSummary =
+  | { codeSha256: string; previous?: string; lastModified: string; revisionId: string; settled: boolean }
+  | { error: string };
 
 interface TreeSummary {
   root: string | null;
@@ -88,6 +122,7 @@ export class PostureMonitor {
   private task?: TreeHash;
   private runtime?: TreeHash;
   private baseline: BaselineState = 'pending';
+  private code?: CodeSummary;
   private coldStartDone = false;
   private violations = 0;
   private rechecks = 0;
@@ -246,33 +281,88 @@ export class PostureMonitor {
     });
   }
 
+  private get envStartMs(): number {
+    return this.o.envStartMs ?? Math.round(performance.timeOrigin);
+  }
+
+  /** The control plane's description of this version's code (recorded either way). */
+  private async identity(deadline: number): Promise<IdentityRead> {
+    const r: IdentityRead = this.o.lambda
+      ? await readIdentity({
+          lambda: this.o.lambda,
+          functionName: this.o.functionName,
+          version: this.o.functionVersion,
+          envStartMs: this.envStartMs,
+          deadline,
+        })
+      : { ok: false, reason: 'no Lambda client' };
+    this.code = r.ok ? { ...r.id, codeSha256: shortSha(r.id.codeSha256), settled: r.settled } : { error: r.reason };
+    if (!r.ok && this.o.lambda)
+      this.o.log.warn({ evt: 'aws_error', op: 'posture_code_identity', error: r.reason }, 'code identity unavailable');
+    return r;
+  }
+
   private async compareBaseline(store: BaselineStore, task: TreeHash): Promise<void> {
     const deadline = Date.now() + TABLE_BUDGET_MS;
     const cur = hashesOf(task);
-    const mine = {
+    const mine = (id: IdentityRead): Baseline => ({
       files: cur,
       complete: !task.truncated,
       digest: task.digest,
       createdAt: new Date().toISOString(),
       environmentId: this.o.environmentId,
-    };
+      ...(id.ok ? { code: { ...id.id, settled: id.settled } satisfies StoredIdentity } : {}),
+    });
     try {
       const base = await store.load(deadline);
       if (!base) {
-        await store.save(mine, deadline);
+        await store.save(mine(await this.identity(deadline)), deadline);
         this.baseline = 'created';
         return;
       }
       const changes = diffHashes(base.files, cur, { oldComplete: base.complete, curComplete: !task.truncated });
       if (changes.length === 0) {
         this.baseline = 'match';
+        // Stored during an update; this environment started long after it, runs the same files: the pairing holds.
+        if (base.code && !base.code.settled && isSettled(this.o.functionVersion, base.code, this.envStartMs))
+          await store.markSettled(base, deadline);
+        return;
+      }
+      const id = await this.identity(deadline);
+      const verdict = judgeChange({ version: this.o.functionVersion, stored: base.code, current: id });
+      if (verdict.kind === 'deployed') {
+        if (this.code && 'codeSha256' in this.code) this.code.previous = shortSha(verdict.old);
+        this.o.report(
+          codeDeployedFinding({
+            old: shortSha(verdict.old),
+            new: shortSha(verdict.new),
+            lastModified: id.ok ? id.id.lastModified : '',
+            revisionId: id.ok ? id.id.revisionId : '',
+            changes: changes.length,
+            baselineAt: base.createdAt,
+          }),
+        );
+        await store.save(mine(id), deadline);
+        this.baseline = 'deployed';
+        return;
+      }
+      if (verdict.kind === 'unverified') {
+        this.o.report(
+          codeUnverifiedFinding(changes, {
+            reason: verdict.reason,
+            baselineAt: base.createdAt,
+            ...(id.ok ? { codeSha256: shortSha(id.id.codeSha256) } : {}),
+          }),
+        );
+        if (verdict.replace) await store.save(mine(id), deadline);
+        this.baseline = 'unverified';
         return;
       }
       this.report(changeFindings('task', changes, 'baseline', 'init', { baselineAt: base.createdAt }));
-      // A published version's code is immutable: its baseline stays. `$LATEST` changes with every deploy: after
-      // reporting once, the new code becomes the baseline (documented: publish versions for a fixed reference).
+      // A published version's code is immutable: its baseline stays. `$LATEST`: after reporting once, the current
+      // code becomes the baseline (one finding per change, not one per cold start).
       if (this.o.functionVersion === '$LATEST') {
-        await store.save(mine, deadline);
+        await store.save(mine(id), deadline);
         this.baseline = 'replaced';
       } else this.baseline = 'mismatch';
     } catch (e) {
@@ -373,7 +463,11 @@ export class PostureMonitor {
             }
           : { state: 'pending' },
         rootsFrom: this.roots?.source ?? 'pending',
-        task: { ...summarizeTree(this.task, this.roots?.taskRoot), baseline: this.baseline },
+        task: {
+          ...summarizeTree(this.task, this.roots?.taskRoot),
+          baseline: this.baseline,
+          ...(this.code ? { code: this.code } : {}),
+        },
         runtime: summarizeTree(this.runtime, this.roots?.runtimeDir),
         pausedMs: Math.round(this.pacer.pausedMs),
       },

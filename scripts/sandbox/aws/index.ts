@@ -105,6 +105,8 @@ export async function startAwsStack(opts: { region?: string; accountId?: string 
           return {
             environment: { ...fn.environment },
             revisionId: fn.revisionId,
+            codeSha256: String(fn.settings.CodeSha256),
+            lastModified: fn.lastModified,
             ...(fn.reservedConcurrency !== undefined ? { reservedConcurrency: fn.reservedConcurrency } : {}),
           };
         },

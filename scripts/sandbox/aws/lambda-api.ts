@@ -20,6 +20,7 @@ const ROUTES: Route[] = [
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/,
     operation: 'UpdateFunctionConfiguration',
   },
+  { method: 'PUT', pattern: /^\/2015-03-31\/functions\/([^/]+)\/code$/, operation: 'UpdateFunctionCode' },
   { method: 'GET', pattern: /^\/2015-03-31\/functions\/([^/]+)$/, operation: 'GetFunction' },
   { method: 'PUT', pattern: /^\/2017-10-31\/functions\/([^/]+)\/concurrency$/, operation: 'PutFunctionConcurrency' },
   {
@@ -89,6 +90,8 @@ export function handleLambdaRequest(functions: LambdaFunctions, req: BufferedReq
         return ok(200, functions.configuration(functions.resolve(name, qualifier)));
       case 'UpdateFunctionConfiguration':
         return ok(200, functions.updateConfiguration(functions.resolve(name), input));
+      case 'UpdateFunctionCode':
+        return ok(200, functions.updateCode(functions.resolve(name), input));
       case 'GetFunction': {
         const fn = functions.resolve(name, qualifier);
         const concurrency = fn.reservedConcurrency;

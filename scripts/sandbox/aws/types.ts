@@ -35,9 +35,15 @@ export interface AwsStack {
   lambda: {
     /** Creates the function if absent; an existing function keeps its configuration. */
     ensureFunction(name: string, environment: Record<string, string>): void;
-    getFunction(
-      name: string,
-    ): { environment: Record<string, string>; revisionId: string; reservedConcurrency?: number } | undefined;
+    getFunction(name: string):
+      | {
+          environment: Record<string, string>;
+          revisionId: string;
+          codeSha256: string;
+          lastModified: string;
+          reservedConcurrency?: number;
+        }
+      | undefined;
   };
   /** count = the next N requests only, then back to none. */
   setFault(service: FaultableService, fault: Fault, opts?: { count?: number }): void;
