@@ -313,6 +313,8 @@ describe('Lambda control plane (fake)', () => {
     expect(stack.lambda.getFunction('orders')).toEqual({
       environment: { TABLE: 'orders', API_TOKEN: 'tok-123', SENTINEL_QUARANTINE: '1' },
       revisionId: updated.RevisionId,
+      codeSha256: updated.CodeSha256,
+      lastModified: updated.LastModified,
     });
 
     const stale = await rejection(
