@@ -126,6 +126,13 @@ test.each(availableRuntimes())(
 test('a handler file modified between two cold starts is a critical integrity finding naming the file', async () => {
   const functionName = fnName();
   const code = codeCopy();
+  // Deployed an hour ago and never since (settled code, same CodeSha256 throughout): a file change is tampering.
+  stack.lambda.ensureFunction(functionName, {
+    AWS_LAMBDA_EXEC_WRAPPER: '/opt/sentinel-wrapper',
+    SENTINEL_RESPONSE: 'dry-run',
+    SENTINEL_INCIDENT_TABLE: TABLE,
+  });
+  stack.lambda.backdate(functionName, 3_600_000);
   const first = await run({ functionName, codeDir: code });
   const p1 = postureOf(first);
   expect(p1.integrity).toMatchObject({ status: 'ok', task: { root: code, files: 1, baseline: 'created' } });

@@ -35,6 +35,8 @@ export interface AwsStack {
   lambda: {
     /** Creates the function if absent; an existing function keeps its configuration. */
     ensureFunction(name: string, environment: Record<string, string>): void;
+    /** Test set-up: the function's last update completed `ms` ago (as if deployed long before this cold start). */
+    backdate(name: string, ms: number): void;
     getFunction(name: string):
       | {
           environment: Record<string, string>;
