@@ -83,16 +83,31 @@ describe('droppers and reverse shells', () => {
     expect(detectExec('/usr/bin/env', ['node', 'x.js'], [], ['*'], dropped, roots)).toEqual([]);
   });
 
+  test('the function code itself is not "from /tmp" when the task root lives under /tmp (a checkout there)', () => {
+    const inTmp: Roots = { ...roots, taskRoot: '/tmp/checkout/fn', layerRoot: '/tmp/checkout/layer' };
+    expect(detectExec('/tmp/checkout/fn/bin/resize', [], [], ['*'], new Set(), inTmp)).toEqual([]);
+    expect(detectExec('/tmp/checkout/layer/bin/tool', [], [], ['*'], new Set(), inTmp)).toEqual([]);
+    expect(kinds(detectExec('/tmp/checkout/other', [], [], ['*'], new Set(), inTmp))).toEqual([
+      'dropper/exec_from_tmp',
+    ]);
+    const noRoots: Roots = { ...roots, taskRoot: '', layerRoot: '/' };
+    expect(kinds(detectExec('/tmp/other', [], [], ['*'], new Set(), noRoots))).toEqual(['dropper/exec_from_tmp']);
+  });
+
   test('a /tmp program declared by its absolute path is not a dropper; its basename or * does not excuse it', () => {
     const dropped = new Set(['/tmp/chromium/headless_shell']);
-    expect(detectExec('/tmp/chromium/headless_shell', ['--x'], [], ['/tmp/chromium/headless_shell'], dropped, roots)).toEqual([]);
-    expect(detectExec('/tmp/chromium/../chromium/headless_shell', [], [], ['/tmp/chromium/headless_shell'], dropped, roots)).toEqual([]);
+    expect(
+      detectExec('/tmp/chromium/headless_shell', ['--x'], [], ['/tmp/chromium/headless_shell'], dropped, roots),
+    ).toEqual([]);
+    expect(
+      detectExec('/tmp/chromium/../chromium/headless_shell', [], [], ['/tmp/chromium/headless_shell'], dropped, roots),
+    ).toEqual([]);
     expect(kinds(detectExec('/tmp/chromium/headless_shell', [], [], ['headless_shell'], dropped, roots))).toEqual([
       'dropper/dropped_file_exec',
     ]);
-    expect(kinds(detectExec('/tmp/chromium/other', [], [], ['/tmp/chromium/headless_shell', '*'], dropped, roots))).toEqual([
-      'dropper/exec_from_tmp',
-    ]);
+    expect(
+      kinds(detectExec('/tmp/chromium/other', [], [], ['/tmp/chromium/headless_shell', '*'], dropped, roots)),
+    ).toEqual(['dropper/exec_from_tmp']);
   });
 
   test.each([

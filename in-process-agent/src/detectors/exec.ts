@@ -219,7 +219,11 @@ export function detectExec(
         title: `Executing ${redact(baseName(full), 80)}, a file written to /tmp in this environment`,
         details: { file: redact(full, 200) },
       });
-    } else if (roots.tmpDirs.some((t) => isUnder(full, normalizePath(t, '/')))) {
+    } else if (
+      // The function's own code and layers are never "from /tmp", even when they live under it (a checkout in /tmp).
+      !ownCode(full, roots) &&
+      roots.tmpDirs.some((t) => isUnder(full, normalizePath(t, '/')))
+    ) {
       out.push({
         category: 'dropper',
         kind: 'exec_from_tmp',
@@ -243,4 +247,12 @@ export function detectExec(
     });
   }
   return out;
+}
+
+/** Whether a file belongs to the function's code or its layers (empty or `/` roots never match). */
+function ownCode(full: string, roots: Roots): boolean {
+  return [roots.taskRoot, roots.layerRoot].some((r) => {
+    const root = r ? normalizePath(r, '/') : '/';
+    return root !== '/' && isUnder(full, root);
+  });
 }
