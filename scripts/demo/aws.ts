@@ -2,33 +2,12 @@
  * Set-up and read-back against the local AWS stand-ins, with the real SDK clients (the same calls a security engineer
  * would make against AWS): the incident table, the alert queue subscribed to the topic, the Slack receiver.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStack } from '../sandbox/aws';
 
-/** The table as template.yaml declares it: string keys pk/sk, on demand. */
-export async function createIncidentTable(stack: AwsStack, table: string): Promise<void> {
-  const ddb = new DynamoDBClient({ region: stack.region, endpoint: stack.endpoints.dynamodb });
-  try {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } finally {
-    ddb.destroy();
-  }
-}
+export { createIncidentTable } from '../sandbox/aws/incident-table';
 
 export type TableItem = Record<string, unknown> & { pk: string; sk: string; type?: string };
 

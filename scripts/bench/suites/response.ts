@@ -6,13 +6,14 @@
  *  2. SHUTDOWN flush of 1,000 pending incidents with 100 ms injected DynamoDB latency.
  */
 import { Writable } from 'node:stream';
-import { type AttributeValue, CreateTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import pino from 'pino';
 import { makeFinding } from '../../../extension/src/correlate/testing';
 import type { PipelineContext } from '../../../extension/src/pipeline';
 import { createResponder } from '../../../extension/src/respond';
 import { parseConfig } from '../../../protocol/config';
 import { type AwsStack, startAwsStack } from '../../sandbox/aws';
+import { createIncidentTable } from '../../sandbox/aws/incident-table';
 import { type BenchResult, stats } from '../lib';
 
 const TABLE = 'bench-incidents';
@@ -162,22 +163,7 @@ export async function run(): Promise<BenchResult[]> {
   const stack = await startAwsStack();
   try {
     Object.assign(process.env, stack.env);
-    const ddb = new DynamoDBClient({ region: stack.region });
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    ddb.destroy();
+    await createIncidentTable(stack, TABLE);
     const samples = Number(process.env.BENCH_RESPONSE_SAMPLES) || 200;
     return [...(await turnaround(stack, samples)), await shutdownFlush(stack, 4)];
   } finally {

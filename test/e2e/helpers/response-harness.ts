@@ -3,7 +3,7 @@
  * the local AWS stand-ins, with a captured pino log and recorded agent/reset calls.
  */
 import { Writable } from 'node:stream';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pino from 'pino';
 import type { PipelineContext, Responder } from '../../../extension/src/pipeline';
@@ -32,24 +32,7 @@ export function useStackEnv(stack: AwsStack): void {
   Object.assign(process.env, stack.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 }
 
-export async function createIncidentTable(stack: AwsStack, table: string): Promise<void> {
-  const ddb = new DynamoDBClient({ region: stack.region, endpoint: stack.endpoints.dynamodb });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  ddb.destroy();
-}
+export { createIncidentTable } from '../../../scripts/sandbox/aws/incident-table';
 
 export function docClient(stack: AwsStack): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({ region: stack.region, endpoint: stack.endpoints.dynamodb }));
