@@ -7,10 +7,11 @@
  *   node client that only loops on event/next (what loopback HTTP and scheduling cost on this machine)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeExtensionsApi } from '../../../extension/src/lifecycle/testing/fake-extensions-api';
+import { cpuMs, startExtension } from '../extension-process';
 import { type BenchResult, nowMs, sideBySide, stats } from '../lib';
 
 interface Ctx {
@@ -27,38 +28,6 @@ function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error('no VmHWM');
   return Number(m[1]) / 1024;
-}
-
-/** CPU time of all threads of a live process (ms): less sensitive to a loaded machine than wall time. */
-function cpuMs(pid: number): number {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`))
-    ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-  return ns / 1e6;
-}
-
-async function startExtension(root: string, tmp: string) {
-  const api = await FakeExtensionsApi.start();
-  const launcher = path.join(root, 'build', 'layer', 'extensions', 'sentinel');
-  const t0 = nowMs();
-  let out = '';
-  const child = spawn(launcher, [], {
-    env: {
-      PATH: process.env.PATH,
-      AWS_LAMBDA_RUNTIME_API: api.runtimeApi,
-      SENTINEL_CHANNEL_DIR: path.join(tmp, `ch-${process.hrtime.bigint()}`),
-      AWS_REGION: 'us-east-1',
-      AWS_LAMBDA_FUNCTION_NAME: 'bench',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout?.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  await api.waitForNext(1);
-  const firstNextMs = api.nextCalls[0] - t0;
-  const firstNextCpuMs = cpuMs(child.pid as number);
-  return { api, child, firstNextMs, firstNextCpuMs, output: () => out };
 }
 
 /** The smallest possible extension: register, then loop on event/next until SHUTDOWN. */

@@ -16,10 +16,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseConfig } from '../../../protocol/config';
-import { Agent } from '../../../in-process-agent/src/core/agent';
 import { Invocation } from '../../../in-process-agent/src/context/invocation';
+import { Agent } from '../../../in-process-agent/src/core/agent';
 import { AgentPosture } from '../../../in-process-agent/src/posture';
+import { parseConfig } from '../../../protocol/config';
 import { type BenchResult, sideBySide, stats } from '../lib';
 
 const exec = promisify(execFile);

@@ -8,14 +8,15 @@
  * - in the sandbox, with the agent attached by the wrapper: environment start → first INVOKE response, posture on
  *   vs off (SENTINEL_POSTURE switches both sides; the agent helper's suite isolates the agent's init cost).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FakeExtensionsApi } from '../../../extension/src/lifecycle/testing/fake-extensions-api';
+import type { FakeExtensionsApi } from '../../../extension/src/lifecycle/testing/fake-extensions-api';
 import { Pacer } from '../../../extension/src/posture/pacer';
 import { hashTree } from '../../../extension/src/posture/tree-hash';
 import { createFunctionEnvironment } from '../../sandbox/emulator';
+import { startExtension } from '../extension-process';
 import { type BenchResult, nowMs, sideBySide, stats } from '../lib';
 
 interface Ctx {
@@ -26,29 +27,12 @@ const ev = (type: string, record: unknown) => ({ time: new Date().toISOString(),
 const exited = (p: ChildProcess) =>
   new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
-async function startExtension(root: string, tmp: string, taskRoot: string, posture: boolean) {
-  const api = await FakeExtensionsApi.start();
-  const t0 = nowMs();
-  let out = '';
-  const child = spawn(path.join(root, 'build', 'layer', 'extensions', 'sentinel'), [], {
-    env: {
-      PATH: process.env.PATH,
-      AWS_LAMBDA_RUNTIME_API: api.runtimeApi,
-      SENTINEL_CHANNEL_DIR: path.join(tmp, `ch-${process.hrtime.bigint()}`),
-      SENTINEL_EXPECT_AGENT: 'false',
-      SENTINEL_POSTURE: String(posture),
-      LAMBDA_TASK_ROOT: taskRoot,
-      AWS_REGION: 'us-east-1',
-      AWS_LAMBDA_FUNCTION_NAME: 'bench',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+const startPostureExtension = (root: string, tmp: string, taskRoot: string, posture: boolean) =>
+  startExtension(root, tmp, {
+    SENTINEL_EXPECT_AGENT: 'false',
+    SENTINEL_POSTURE: String(posture),
+    LAMBDA_TASK_ROOT: taskRoot,
   });
-  child.stdout?.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  await api.waitForNext(1);
-  return { api, child, firstNextMs: api.nextCalls[0] - t0, output: () => out };
-}
 
 async function stop(api: FakeExtensionsApi, child: ChildProcess): Promise<void> {
   api.shutdown(2000);
@@ -125,7 +109,7 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     });
 
     // ---- critical path: spawn → first event/next, posture on vs off
-    const warm = await startExtension(ctx.root, tmp, taskRoot, true);
+    const warm = await startPostureExtension(ctx.root, tmp, taskRoot, true);
     await stop(warm.api, warm.child);
     results.push(
       await sideBySide(
@@ -133,12 +117,12 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
         'ms',
         11,
         async () => {
-          const s = await startExtension(ctx.root, tmp, taskRoot, false);
+          const s = await startPostureExtension(ctx.root, tmp, taskRoot, false);
           await stop(s.api, s.child);
           return s.firstNextMs;
         },
         async () => {
-          const s = await startExtension(ctx.root, tmp, taskRoot, true);
+          const s = await startPostureExtension(ctx.root, tmp, taskRoot, true);
           await stop(s.api, s.child);
           return s.firstNextMs;
         },
@@ -152,7 +136,7 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     const costs: { ms: number; files: number; bytes: number; pausedMs: number }[] = [];
     for (let round = 0; round < 3; round++)
       for (const on of [false, true]) {
-        const s = await startExtension(ctx.root, tmp, taskRoot, on);
+        const s = await startPostureExtension(ctx.root, tmp, taskRoot, on);
         turn[on ? 'on' : 'off'].push(...(await invokes(s.api, N)));
         // Let the cold-start part finish so the record carries the full cost.
         for (let i = 0; i < 200 && on && !postureRecord(s.output()); i++) await new Promise((r) => setTimeout(r, 50));

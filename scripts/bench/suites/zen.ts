@@ -162,7 +162,12 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     return nowMs() - t0;
   };
   results.push(
-    ...rows('process start (node -e 0), guard preloaded', 'ms', await threeWay(20, start), `${note}; Sentinel in preload-only attach`),
+    ...rows(
+      'process start (node -e 0), guard preloaded',
+      'ms',
+      await threeWay(20, start),
+      `${note}; Sentinel in preload-only attach`,
+    ),
   );
 
   const loops: Array<[string, string, number]> = [
@@ -172,9 +177,13 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
   ];
   for (const [name, kind, n] of loops) {
     const once = async (s: Subject) => {
-      const { stdout } = await exec(process.execPath, [...(s === 'sentinel' ? preloadOf.sentinel : []), loop, s, kind, String(n)], {
-        env: base,
-      });
+      const { stdout } = await exec(
+        process.execPath,
+        [...(s === 'sentinel' ? preloadOf.sentinel : []), loop, s, kind, String(n)],
+        {
+          env: base,
+        },
+      );
       const v = Number(stdout.trim()) / 1000;
       if (!Number.isFinite(v)) throw new Error(`no measurement (${stdout.slice(0, 80)})`);
       return v;
