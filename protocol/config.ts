@@ -11,6 +11,7 @@ export type ResponseMode = 'auto' | 'dry-run' | 'off';
 export type MetricsMode = 'emf' | 'api' | 'off';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type ExpectAgent = 'auto' | 'true' | 'false';
+export type ContextMode = 'auto' | 'async' | 'serial';
 
 export interface SentinelConfig {
   mode: Mode;
@@ -35,6 +36,7 @@ export interface SentinelConfig {
   integrityIntervalS: number;
   harden: boolean;
   posture: boolean;
+  context: ContextMode;
   quarantine?: string;
 }
 
@@ -83,6 +85,7 @@ export const CONFIG_SPEC: readonly ConfigVar[] = [
   { name: 'SENTINEL_INTEGRITY_INTERVAL_S', key: 'integrityIntervalS', kind: { type: 'int', min: 0, max: 86400 }, default: '0', description: 'Re-check file hashes every N seconds (0 = only at cold start and shutdown).' },
   { name: 'SENTINEL_HARDEN', key: 'harden', kind: { type: 'bool' }, default: 'false', description: "Add Node's permission-model flags in the wrapper (Node ≥ 22.13)." },
   { name: 'SENTINEL_POSTURE', key: 'posture', kind: { type: 'bool' }, default: 'true', description: 'Posture and integrity checks: the extension\'s cold-start checks (exposed variables, layer manifest, code and runtime hashes, posture record) and the agent\'s module inventory, /tmp ledger and `agent_posture` record.' },
+  { name: 'SENTINEL_CONTEXT', key: 'context', kind: { type: 'enum', values: ['auto', 'async', 'serial'] }, default: 'auto', description: "How the agent knows which invocation an operation belongs to: `async` follows each async chain (AsyncLocalStorage), `serial` takes the invocation in progress (one at a time per environment); `auto` = `async` on Node ≥ 24 and when `AWS_LAMBDA_MAX_CONCURRENCY` > 1, else `serial` (AsyncLocalStorage costs ~45 µs per invocation on Node 20/22)." },
   { name: 'SENTINEL_QUARANTINE', key: 'quarantine', kind: { type: 'string' }, internal: true, description: 'Set by the quarantine action (JSON: incident id, reason, time). Remove it, or run `sentinel release`, to release.' },
 ];
 

@@ -31,8 +31,8 @@ export class ChannelClient {
   private socket: net.Socket | undefined;
   private state: State = 'idle';
   private readonly queue: Buffer[] = [];
-  /** Frames of `sendSoon`, written together at the end of this event-loop turn. */
-  private readonly soon: Buffer[] = [];
+  /** Messages of `sendSoon`, encoded and written together at the end of this event-loop turn. */
+  private readonly soon: AgentMessage[] = [];
   private soonTimer: NodeJS.Immediate | undefined;
   private exitHooked = false;
   private readonly maxQueue: number;
@@ -78,8 +78,6 @@ export class ChannelClient {
    * the invoke path. A later `send` (a finding) writes them first, so the order is kept.
    */
   sendSoon(msg: AgentMessage): void {
-    const frame = this.encode(msg);
-    if (!frame) return;
     if (this.state === 'refused' || this.state === 'closed') {
       this.dropped++;
       return;
@@ -88,7 +86,7 @@ export class ChannelClient {
       this.soon.shift();
       this.dropped++;
     }
-    this.soon.push(frame);
+    this.soon.push(msg);
     if (!this.soonTimer) {
       this.soonTimer = setImmediate(this.onSoon);
       this.soonTimer.unref();
@@ -103,15 +101,19 @@ export class ChannelClient {
   /** Writes (or queues) the frames of `sendSoon` now, as one write when the channel is ready. */
   private flushSoon(): void {
     if (this.soon.length === 0) return;
+    const frames: Buffer[] = [];
+    for (const msg of this.soon) {
+      const frame = this.encode(msg);
+      if (frame) frames.push(frame);
+    }
+    this.soon.length = 0;
+    if (frames.length === 0) return;
     if (this.state === 'ready' && this.socket && this.queue.length === 0) {
-      const frames = this.soon.length === 1 ? this.soon[0] : Buffer.concat(this.soon);
-      this.sent += this.soon.length - 1;
-      this.soon.length = 0;
-      this.write(frames);
+      this.sent += frames.length - 1;
+      this.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
       return;
     }
-    for (const frame of this.soon) this.enqueue(frame);
-    this.soon.length = 0;
+    for (const frame of frames) this.enqueue(frame);
   }
 
   private encode(msg: AgentMessage): Buffer | undefined {

@@ -7,7 +7,7 @@
 import type { AgentMessage, QuarantineInfo } from '../../../protocol/channel';
 import { isBlocking, type SentinelConfig } from '../../../protocol/config';
 import type { Category, Finding } from '../../../protocol/finding';
-import { type Invocation, InvocationContext } from '../context/invocation';
+import { type Invocation, InvocationContext, resolveContextMode } from '../context/invocation';
 import {
   attribute,
   attributeHere,
@@ -60,7 +60,7 @@ export interface CheckOptions {
 export type Sender = (msg: AgentMessage) => void;
 
 export class Agent {
-  readonly context = new InvocationContext();
+  readonly context: InvocationContext;
   readonly hooks = new HookRegistry();
   /** Files the function wrote into the tmp dirs; the posture part replaces it with its ledger (also a Set). */
   droppedFiles: Set<string> = new Set<string>();
@@ -87,6 +87,7 @@ export class Agent {
     readonly roots: Roots,
     readonly env: NodeJS.ProcessEnv,
   ) {
+    this.context = new InvocationContext(resolveContextMode(config.context, env));
     this.refreshSecrets();
   }
 

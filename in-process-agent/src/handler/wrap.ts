@@ -148,7 +148,7 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
     }
     let result: unknown;
     try {
-      result = agent.context.run(inv, () => user.apply(this, args));
+      result = agent.context.begin(inv, () => user.apply(this, args));
     } catch (e) {
       end('error');
       throw e;
