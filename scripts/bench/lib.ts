@@ -41,9 +41,16 @@ export async function sideBySide(
 ): Promise<BenchResult> {
   const b: number[] = [];
   const s: number[] = [];
+  // The order alternates every round, so neither side always runs right after the other (warm caches, a busy
+  // neighbour, a GC the previous run left behind).
   for (let i = 0; i < rounds; i++) {
-    b.push(await baseline());
-    s.push(await subject());
+    if (i % 2 === 0) {
+      b.push(await baseline());
+      s.push(await subject());
+    } else {
+      s.push(await subject());
+      b.push(await baseline());
+    }
   }
   const bs = stats(b);
   const ss = stats(s);

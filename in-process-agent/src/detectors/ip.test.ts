@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import { isIP } from 'node:net';
+import fc from 'fast-check';
 import { cidrContains, classifyIp, isMetadataIp, parseCidr, parseIpLoose } from './ip';
 
 describe('parseIpLoose', () => {

@@ -240,6 +240,15 @@ export class NetworkHooks {
     return typeof client === 'object' && client !== null && this.runtimeClients.has(client) && this.isRuntimeApi(t);
   }
 
+  /** The options object of a request through the runtime's own client to the Runtime API (no URL to parse). */
+  private isRuntimeClientOptions(o: unknown): boolean {
+    if (this.runtimeApi === undefined || typeof o !== 'object' || o === null || o instanceof URL) return false;
+    const r = o as ReqOptions;
+    if (typeof r.agent !== 'object' || r.agent === null || !this.runtimeClients.has(r.agent) || r.socketPath)
+      return false;
+    return `${stripBrackets(String(r.hostname ?? r.host ?? ''))}:${r.port}` === this.runtimeApi;
+  }
+
   /** After the first (checked) Runtime API request through a private http.Agent: was it the runtime's? */
   private judgeRuntimeClient(t: Target, client: unknown, globalAgent: unknown): void {
     if (typeof client !== 'object' || client === null || client === globalAgent || !this.agent.roots.runtimeDir) return;
@@ -262,7 +271,11 @@ export class NetworkHooks {
             let checked = false;
             let runtime = false;
             let host = '';
-            if (self.agent.guard === 0) {
+            if (self.agent.guard === 0 && self.isRuntimeClientOptions(a[0])) {
+              // The runtime's own /next and /response calls (two per invocation): known client, nothing to judge.
+              checked = true;
+              runtime = true;
+            } else if (self.agent.guard === 0) {
               try {
                 const req = requestTarget(a, protocol);
                 if (req) {

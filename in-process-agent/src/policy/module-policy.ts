@@ -2,8 +2,9 @@
  * Behavioural policy for module loads (pure): code loaded from the environment's tmp dirs, from outside the
  * task/layer/runtime roots, and native addons not shipped with the function.
  */
-import type { Roots, Verdict } from '../detectors/types';
+
 import { isUnder } from '../context/stack';
+import type { Roots, Verdict } from '../detectors/types';
 
 /**
  * `extraRoots`: the runtime's module search path (NODE_PATH), which in Lambda lists only task, layer and runtime

@@ -2,8 +2,9 @@
  * Pure path facts for the posture part: which npm package a module file belongs to (its directory, so two copies
  * of one package stay apart) and which root of the execution environment it was loaded from.
  */
-import type { Roots } from '../detectors/types';
+
 import { isUnder } from '../context/stack';
+import type { Roots } from '../detectors/types';
 
 export type RootKind = 'task' | 'layer' | 'runtime' | 'tmp' | 'other';
 

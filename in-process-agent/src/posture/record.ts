@@ -3,8 +3,8 @@
  * channel frame (64 KiB): long lists are cut, and what was cut is counted.
  */
 import { lazy } from '../core/lazy';
-import { seenLabel, type LedgerEntry, type TmpLedger } from './ledger';
 import type { PackageEntry } from './inventory';
+import { type LedgerEntry, seenLabel, type TmpLedger } from './ledger';
 
 /** Payload size the record is cut to (the frame limit is 64 KiB; leave room for the envelope). */
 export const RECORD_MAX_BYTES = 56 * 1024;

@@ -80,13 +80,17 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
   // Hook overhead: the agent fully booted at preload (preload-only attach hooks everything, like the shim does).
   const loopEnv = { ...env, SENTINEL_HANDLER: '', _HANDLER: 'index.handler' };
   const wall: Record<'base' | 'agent', number[]> = { base: [], agent: [] };
-  const loopOnce = async (kind: string, n: number, withAgent: boolean) => {
-    const args = withAgent ? ['-r', agent, loop, kind, String(n)] : [loop, kind, String(n)];
+  const loopRun = async (args: string[], into: number[]) => {
     const { stdout } = await exec(process.execPath, args, { env: loopEnv });
     const [wallNs, cpuNs] = stdout.trim().split(/\s+/).map(Number);
-    wall[withAgent ? 'agent' : 'base'].push(wallNs / 1000);
+    into.push(wallNs / 1000);
     return cpuNs / 1000; // CPU µs per op
   };
+  const loopOnce = (kind: string, n: number, withAgent: boolean) =>
+    loopRun(
+      withAgent ? ['-r', agent, loop, kind, String(n)] : [loop, kind, String(n)],
+      wall[withAgent ? 'agent' : 'base'],
+    );
   const loops: Array<[string, string, number, number]> = [
     ['fs.readFileSync (small file)', 'readFileSync', 20000, 1.15],
     ["spawnSync('true')", 'spawnSync', 300, 1.05],
@@ -99,7 +103,7 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     const r = await sideBySide(
       `${name}, CPU`,
       'µs/op',
-      11,
+      15,
       () => loopOnce(kind, n, false),
       () => loopOnce(kind, n, true),
       target,
@@ -119,6 +123,21 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     });
   }
 
+  // spawnSync's cost is mostly fork(), which copies the page tables of the calling process: it grows with the
+  // process's resident memory, and the agent's code, heap and builtins add ~5 MB to a nearly empty process. This
+  // row separates the hook from that: the agent is loaded in both runs; the baseline calls the function as it was
+  // before the agent hooked it.
+  const capture = join(ctx.root, 'test', 'fixtures', 'agent', 'bench', 'capture-original.cjs');
+  const hookOnly = await sideBySide(
+    "spawnSync('true'), the hook alone (agent loaded in both; original vs hooked function), CPU",
+    'µs/op',
+    15,
+    () => loopRun(['-r', capture, '-r', agent, loop, 'spawnSyncOriginal', '300'], []),
+    () => loopRun(['-r', capture, '-r', agent, loop, 'spawnSync', '300'], []),
+  );
+  hookOnly.notes = 'what the hook adds to each call; the row above also counts fork() copying the larger process';
+  results.push(hookOnly);
+
   rmSync(tmp, { recursive: true, force: true });
 
   results.push(await warmHandler(ctx, true));
@@ -131,6 +150,9 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
  * the wrapper and the agent (the extension removed), to separate the agent's share from the extension's CPU use
  * on the same two cores.
  */
+/** Time between two invocations of one function in the warm-handler measure (> the 25 ms telemetry buffer). */
+const PACE_MS = 30;
+
 async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResult> {
   const layer = mkdtempSync(join(tmpdir(), 'sentinel-bench-layer-'));
   cpSync(join(ctx.root, 'build', 'layer'), layer, { recursive: true });
@@ -146,13 +168,21 @@ async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResul
   });
   try {
     const event = { body: JSON.stringify({ name: 'world' }), requestContext: { http: { method: 'POST' } } };
-    for (let i = 0; i < 10; i++) {
+    // Warm: the JIT has compiled both paths (a warm Lambda environment has served many requests).
+    for (let i = 0; i < 200; i++) {
       await plain.invoke(event);
       await guarded.invoke(event);
     }
+    // Requests arrive at a steady pace (one per PACE_MS per function), as traffic does, rather than each right
+    // after the previous one settled: the environment with the extension settles only once the telemetry batch
+    // (25 ms buffer) reached it, so back-to-back rounds would give the two sides different idle times before
+    // their invocations, and the measure would follow the machine's power and cache state, not Sentinel.
     const invoke = async (env: typeof plain) => {
+      const t0 = nowMs();
       const r = await env.invoke(event);
       await env.settled();
+      const rest = PACE_MS - (nowMs() - t0);
+      if (rest > 0) await new Promise((done) => setTimeout(done, rest));
       return r.durationMs;
     };
     const name = withExtension
@@ -161,12 +191,12 @@ async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResul
     const r = await sideBySide(
       name,
       'ms',
-      150,
+      300,
       () => invoke(plain),
       () => invoke(guarded),
       withExtension ? 1.05 : undefined,
     );
-    r.notes = 'median of invoke → response latency';
+    r.notes = `median of invoke → response latency; +${((r.subject.median - (r.baseline?.median ?? 0)) * 1000).toFixed(0)} µs per invocation`;
     return r;
   } finally {
     await plain.dispose();
