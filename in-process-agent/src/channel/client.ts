@@ -31,7 +31,8 @@ export class ChannelClient {
   private socket: net.Socket | undefined;
   private state: State = 'idle';
   private readonly queue: Buffer[] = [];
-  /** Messages of `sendSoon`, encoded and written together at the end of this event-loop turn. */
+  /** Messages of `sendSoon`, encoded and written together at the end of this event-loop turn (held by reference:
+   *  callers pass fresh objects and never change them). */
   private readonly soon: AgentMessage[] = [];
   private soonTimer: NodeJS.Immediate | undefined;
   private exitHooked = false;

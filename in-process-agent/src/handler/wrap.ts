@@ -6,6 +6,7 @@
  * their rejection on Node 24).
  */
 
+import type { QuarantineInfo } from '../../../protocol/channel';
 import { Invocation } from '../context/invocation';
 import type { Agent } from '../core/agent';
 import { verifyHooks } from '../hooks/integrity';
@@ -99,7 +100,8 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
         agent.internalError(e, 'after-invocation');
       }
     });
-    // Outside the invocation's context: the posture pass runs later, on its own.
+    // Outside agent.context.run: the posture pass runs later, on its own (in the serial context the invocation is
+    // still current then).
     agent.posture?.afterInvocation(inv.requestId);
   };
 
@@ -125,8 +127,10 @@ export function wrapHandler(agent: Agent, user: AnyFn, opts: WrapOptions = {}): 
     } catch (e) {
       agent.internalError(e, 'before-invocation');
     }
-    if (agent.quarantine) {
-      const r = refusal(event, agent.quarantine);
+    const quarantine: QuarantineInfo | undefined = agent.quarantine;
+    if (quarantine) {
+      // Entered like any invocation: what runs meanwhile belongs to this request, not the one before.
+      const r = agent.context.begin(inv, () => refusal(event, quarantine));
       after(inv, 'refused');
       return r.error ? Promise.reject(r.error) : Promise.resolve(r.response);
     }

@@ -94,6 +94,68 @@ describe('http hooks and the runtime’s own Runtime API client', () => {
   });
 });
 
+describe('request options read as Node reads them', () => {
+  function egressSetup() {
+    const env = { SENTINEL_EGRESS_ALLOW: 'allowed.example.com' };
+    const roots = { taskRoot: '/var/task', runtimeDir: '', layerRoot: '/opt', tmpDirs: ['/tmp'] };
+    const agent = new Agent(parseConfig(env).config, roots, env);
+    const sent: AgentMessage[] = [];
+    agent.setSender((m) => sent.push(m));
+    const passed: unknown[][] = [];
+    const request = (...a: unknown[]) => {
+      passed.push(a);
+      return { write: () => true, end: () => undefined, destroy: () => undefined };
+    };
+    const mod = { ...http, request, get: request, globalAgent: new http.Agent() } as unknown as typeof http;
+    new NetworkHooks(agent).installHttp(mod, 'http');
+    const hosts = () =>
+      sent.flatMap((m) => (m.t === 'finding' && m.finding.category === 'egress' ? [m.finding.title] : []));
+    return { mod, passed, hosts };
+  }
+
+  it('an inherited hostname cannot show the check one host while Node connects to another', () => {
+    const { mod, passed, hosts } = egressSetup();
+    // Node copies own enumerable properties only: it ignores the inherited hostname and connects to `host`.
+    const options = Object.create(
+      { hostname: 'allowed.example.com' },
+      {
+        host: { value: 'evil.example.net', enumerable: true },
+        path: { value: '/', enumerable: true },
+      },
+    );
+    mod.request(options);
+    expect(hosts().join('\n')).toContain('evil.example.net');
+    // Node gets the copy that was checked.
+    expect(Object.getPrototypeOf(passed[0][0])).toBe(Object.prototype);
+    expect((passed[0][0] as { host: string }).host).toBe('evil.example.net');
+  });
+
+  it('a getter answering differently the second time is read once', () => {
+    const { mod, passed, hosts } = egressSetup();
+    let reads = 0;
+    const options = {
+      get hostname() {
+        reads++;
+        return reads === 1 ? 'allowed.example.com' : 'evil.example.net';
+      },
+      path: '/',
+    };
+    mod.request(options);
+    expect(reads).toBe(1);
+    expect((passed[0][0] as { hostname: string }).hostname).toBe('allowed.example.com');
+    expect(hosts()).toEqual([]);
+  });
+
+  it('options override the URL, and hostname wins over host, as in Node', () => {
+    const { mod, hosts } = egressSetup();
+    mod.request('http://allowed.example.com/x', { host: 'evil.example.net' });
+    // Node: hostname (from the URL) || host: the URL's hostname is where it connects.
+    expect(hosts()).toEqual([]);
+    mod.request('http://allowed.example.com/x', { hostname: 'evil.example.net' });
+    expect(hosts().join('\n')).toContain('evil.example.net');
+  });
+});
+
 describe('outbound verdict memo', () => {
   it('a DoH path on a host already seen in this invocation is still reported (the memo key covers the path)', () => {
     const env = { SENTINEL_EGRESS_ALLOW: 'api.example.com' };

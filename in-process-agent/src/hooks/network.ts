@@ -246,7 +246,7 @@ export class NetworkHooks {
     const r = o as ReqOptions;
     if (typeof r.agent !== 'object' || r.agent === null || !this.runtimeClients.has(r.agent) || r.socketPath)
       return false;
-    return `${stripBrackets(String(r.hostname ?? r.host ?? ''))}:${r.port}` === this.runtimeApi;
+    return `${stripBrackets(String(r.hostname || r.host || ''))}:${r.port}` === this.runtimeApi;
   }
 
   /** After the first (checked) Runtime API request through a private http.Agent: was it the runtime's? */
@@ -266,11 +266,19 @@ export class NetworkHooks {
         fn,
         `${protocol}.${fn}`,
         (original) =>
-          function (this: unknown, ...a: unknown[]) {
+          function (this: unknown, ...args: unknown[]) {
             let err: Error | undefined;
             let checked = false;
             let runtime = false;
             let host = '';
+            let a = args;
+            if (self.agent.guard === 0) {
+              try {
+                a = ownRequestArgs(args);
+              } catch (e) {
+                self.agent.internalError(e, `${protocol}.${fn}`);
+              }
+            }
             if (self.agent.guard === 0 && self.isRuntimeClientOptions(a[0])) {
               // The runtime's own /next and /response calls (two per invocation): known client, nothing to judge.
               checked = true;
@@ -470,7 +478,24 @@ type ReqOptions = {
   agent?: unknown;
 };
 
-/** http(s).request's three shapes: (url[, options][, cb]), (options[, cb]). Undefined for Unix sockets. */
+/**
+ * The options object of `http(s).request` as Node reads it: its own enumerable properties, copied once (Node does
+ * `Object.assign({}, options)`). The hook checks the copy and passes the copy on, so inherited properties or a
+ * getter that answers differently the second time cannot show the check one host and Node another.
+ */
+export function ownRequestArgs(a: unknown[]): unknown[] {
+  const i = typeof a[0] === 'string' || a[0] instanceof URL ? 1 : 0;
+  const o = a[i];
+  if (typeof o !== 'object' || o === null || o instanceof URL) return a;
+  const copy = a.slice();
+  copy[i] = { ...o };
+  return copy;
+}
+
+/**
+ * http(s).request's three shapes: (url[, options][, cb]), (options[, cb]), resolved like Node does (options
+ * override the URL's fields; `hostname || host`). Undefined for Unix sockets. Expects `ownRequestArgs` copies.
+ */
 export function requestTarget(
   a: readonly unknown[],
   defaultProtocol: 'http' | 'https',
@@ -482,11 +507,12 @@ export function requestTarget(
   else if (a[0] && typeof a[0] === 'object') opts = a[0] as ReqOptions;
   if (url && a[1] && typeof a[1] === 'object') opts = a[1] as ReqOptions;
   if (opts.socketPath) return undefined;
-  const protoStr = (opts.protocol ?? url?.protocol ?? `${defaultProtocol}:`).replace(/:$/, '');
+  const protoStr = (opts.protocol || url?.protocol || `${defaultProtocol}:`).replace(/:$/, '');
   const protocol: 'http' | 'https' = protoStr === 'https' ? 'https' : 'http';
-  const host = stripBrackets(String(opts.hostname ?? opts.host ?? url?.hostname ?? 'localhost'));
-  const port = Number(opts.port ?? (url?.port || undefined) ?? (protocol === 'https' ? 443 : 80));
-  const path = String(opts.path ?? (url ? `${url.pathname}${url.search}` : '/'));
+  const hostname = opts.hostname ?? url?.hostname;
+  const host = stripBrackets(String(hostname || opts.host || url?.host || 'localhost'));
+  const port = Number(opts.port || url?.port || (protocol === 'https' ? 443 : 80));
+  const path = String(opts.path || (url ? `${url.pathname}${url.search}` : '/'));
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   return {
     target: { host, port, protocol, url: `${protocol}://${hostForUrl}:${port}${path}` },

@@ -29,6 +29,15 @@ describe('PrototypeWatch', () => {
     expect(w.changes(2500)).toEqual([]);
   });
 
+  it('a key deleted and another added between two full scans is still seen', () => {
+    const w = new PrototypeWatch();
+    Object.defineProperty(Object.prototype, 'sentinelTestA', { value: 1, configurable: true });
+    w.snapshot(0);
+    Reflect.deleteProperty(Object.prototype, 'sentinelTestA');
+    Object.defineProperty(Object.prototype, 'sentinelTestB', { value: 1, configurable: true });
+    expect(w.changes(1000)).toEqual([{ proto: 'Object.prototype', keys: ['sentinelTestB'] }]);
+  });
+
   it('follows deletions, so a later addition is still seen', () => {
     const w = new PrototypeWatch();
     Object.defineProperty(Object.prototype, 'sentinelTestA', { value: 1, configurable: true });

@@ -29,14 +29,14 @@ export class PrototypeWatch {
   private enumerable: Map<object, number> | undefined;
   private lastFullScan = Number.NEGATIVE_INFINITY;
 
-  snapshot(now = Date.now()): void {
+  snapshot(now = performance.now()): void {
     this.baseline = new Map(WATCHED.map(([, p]) => [p, new Set(Reflect.ownKeys(p))]));
     this.enumerable = new Map(WATCHED.map(([, p]) => [p, Object.keys(p).length]));
     this.lastFullScan = now;
   }
 
   /** New own keys per prototype since the baseline; the baseline then absorbs them (reported once). */
-  changes(now = Date.now()): Array<{ proto: string; keys: string[] }> {
+  changes(now = performance.now()): Array<{ proto: string; keys: string[] }> {
     if (!this.baseline || !this.enumerable) {
       this.snapshot(now);
       return [];
@@ -51,12 +51,10 @@ export class PrototypeWatch {
       this.enumerable.set(p, enumerableNow);
       const known = this.baseline.get(p)!;
       const keys = Reflect.ownKeys(p);
-      // The own-key count did not change: nothing added. The baseline follows deletions too, so only a key
-      // deleted and another added between two checks goes unseen.
-      if (keys.length === known.size && !enumerableChanged) continue;
       const added: string[] = [];
       for (const k of keys) if (!known.has(k)) added.push(String(k));
-      this.baseline.set(p, new Set(keys));
+      // The baseline follows deletions too (a key deleted and another added between two checks is still seen).
+      if (added.length || keys.length !== known.size) this.baseline.set(p, new Set(keys));
       if (added.length) out.push({ proto: name, keys: added });
     }
     return out;

@@ -173,8 +173,8 @@ async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResul
       await plain.invoke(event);
       await guarded.invoke(event);
     }
-    // Requests arrive at a steady pace (one per PACE_MS per function), as traffic does, rather than each right
-    // after the previous one settled: the environment with the extension settles only once the telemetry batch
+    // Requests arrive paced (each invocation gets a slot of at least PACE_MS, and the two functions take turns),
+    // as spaced-out traffic does, rather than each right after the previous one settled: the environment with the extension settles only once the telemetry batch
     // (25 ms buffer) reached it, so back-to-back rounds would give the two sides different idle times before
     // their invocations, and the measure would follow the machine's power and cache state, not Sentinel.
     const invoke = async (env: typeof plain) => {
