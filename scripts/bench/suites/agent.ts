@@ -70,7 +70,7 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
   const preload = await sideBySide(
     'process start (node -e 0), preload-only mode',
     'ms',
-    15,
+    31,
     () => start(['-e', '0'], preloadEnv),
     () => start(['-r', agent, '-e', '0'], preloadEnv),
   );
@@ -103,7 +103,7 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
     const r = await sideBySide(
       `${name}, CPU`,
       'µs/op',
-      15,
+      31,
       () => loopOnce(kind, n, false),
       () => loopOnce(kind, n, true),
       target,
@@ -131,7 +131,7 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
   const hookOnly = await sideBySide(
     "spawnSync('true'), the hook alone (agent loaded in both; original vs hooked function), CPU",
     'µs/op',
-    15,
+    31,
     () => loopRun(['-r', capture, '-r', agent, loop, 'spawnSyncOriginal', '300'], []),
     () => loopRun(['-r', capture, '-r', agent, loop, 'spawnSync', '300'], []),
   );
