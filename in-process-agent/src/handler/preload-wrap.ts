@@ -3,7 +3,8 @@
  * agent wraps the handler where it can — when the runtime `require`s the handler's CommonJS module (Node 20/22),
  * the exported function is replaced in the module's exports object before the runtime reads it. Limits: ESM
  * handlers (namespaces are immutable) and CJS loaded through `import()` (Node 24) are not wrapped, so their
- * invocations carry no context (phase `unknown`, no input correlation, no heartbeats, no quarantine refusal);
+ * invocations carry no context (no request id; phase `init`, as the agent cannot tell them from init there; no
+ * input correlation, no heartbeats, no quarantine refusal);
  * all hooks and behavioural detections still work.
  */
 import * as path from 'node:path';
