@@ -190,8 +190,12 @@ describeCompare('our nodejs24.x runtime matches aws-lambda-ric on Node 24', () =
     const records: string[][] = [];
     for (const flavour of ['ric', 'ours'] as const) {
       const s = await start(flavour, 24, root, handler, env);
-      if ((await initOutcome(s)) === 'ready') await s.api.invoke({ event: {}, requestId: 'same-id' });
-      else await s.run.exited;
+      if ((await initOutcome(s)) === 'ready') {
+        await s.api.invoke({ event: {}, requestId: 'same-id' });
+        // Until the process is gone its stdout pipe may still hold lines logged before the post.
+        s.run.kill();
+      }
+      await s.run.exited;
       const normalise = env.AWS_LAMBDA_LOG_FORMAT === 'JSON' ? normaliseJson : normaliseText;
       records.push(s.run.lines().map(normalise));
     }

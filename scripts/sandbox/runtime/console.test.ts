@@ -15,11 +15,15 @@ describe.each(availableRuntimes())('console on Node $major', ({ major, node }) =
   const h = useRuntimeHarness();
   const idleRequestId = major >= 24 ? '-' : 'undefined';
 
-  const runLogs = async (env: Record<string, string>, opts: { telemetryFd?: boolean } = {}) => {
+  /** Stdout has `n` lines (the pipe is read independently of the Runtime API socket). */
+  const lineCount = (n: number) => (o: string) => o.split('\n').filter((l) => l.length > 0).length >= n;
+  /** Runs `index.logs` once; `expectLines`: the stdout lines to wait for (the handler logs 6 records). */
+  const runLogs = async (env: Record<string, string>, opts: { telemetryFd?: boolean } = {}, expectLines = 6) => {
     const s = await h.start({ node, taskRoot: join(FIX, 'cjs'), handler: 'index.logs', env, ...opts });
     expect(await initOutcome(s)).toBe('ready');
     const posted = await s.api.invoke({ event: {}, requestId: 'req-log' });
     expect(JSON.parse(posted.body)).toBe('logged');
+    if (expectLines > 0) await s.run.stdoutWhen(lineCount(expectLines));
     return s;
   };
 
@@ -50,7 +54,7 @@ describe.each(availableRuntimes())('console on Node $major', ({ major, node }) =
   });
 
   test('AWS_LAMBDA_LOG_LEVEL filters lower levels', async () => {
-    const s = await runLogs({ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'warn' });
+    const s = await runLogs({ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'warn' }, {}, 2);
     expect(s.run.lines().map((l) => JSON.parse(l).level)).toEqual(['WARN', 'ERROR']);
   });
 
@@ -58,13 +62,14 @@ describe.each(availableRuntimes())('console on Node $major', ({ major, node }) =
     const s = await h.start({ node, taskRoot: join(FIX, 'init-log'), handler: 'index.handler' });
     expect(await initOutcome(s)).toBe('ready');
     await s.api.invoke({ event: {}, requestId: 'req-9' });
+    await s.run.stdoutWhen(lineCount(2));
     const lines = s.run.lines();
     expect(lines[0]).toMatch(new RegExp(`^${ISO}\\t${idleRequestId}\\tINFO\\tloading module$`));
     expect(lines[1]).toMatch(new RegExp(`^${ISO}\\treq-9\\tINFO\\tin handler$`));
   });
 
   test('_LAMBDA_TELEMETRY_LOG_FD: binary frames instead of stdout', async () => {
-    const s = await runLogs({}, { telemetryFd: true });
+    const s = await runLogs({}, { telemetryFd: true }, 0);
     s.run.kill();
     await s.run.exited;
     expect(s.run.stdout()).toBe('');

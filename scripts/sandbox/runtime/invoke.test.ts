@@ -91,7 +91,7 @@ describe.each(runtimes)('invoke loop on Node $major', ({ major, node }) => {
     const body = errorBody(posted.body);
     expect(body).toMatchObject({ errorType: 'TypeError', errorMessage: 'nope' });
     expect(body.trace[0]).toBe('TypeError: nope');
-    expect(s.run.stdout()).toMatch(/\tERROR\tInvoke Error /);
+    expect(await s.run.stdoutWhen((o) => o.includes('Invoke Error'))).toMatch(/\tERROR\tInvoke Error /);
     const again = await s.api.invoke({ event: {} });
     expect(again.kind).toBe('error');
   });
@@ -121,7 +121,9 @@ describe.each(runtimes)('invoke loop on Node $major', ({ major, node }) => {
       const posted = await invoked;
       expect(posted.kind).toBe('error');
       expect(errorBody(posted.body)).toMatchObject({ errorType: 'Error', errorMessage: 'async boom' });
-      expect(s.run.stdout()).toMatch(/\tERROR\tUncaught Exception \t\{"errorType":"Error","errorMessage":"async boom"/);
+      expect(await s.run.stdoutWhen((o) => o.includes('async boom'))).toMatch(
+        /\tERROR\tUncaught Exception \t\{"errorType":"Error","errorMessage":"async boom"/,
+      );
     }
   });
 
@@ -185,6 +187,7 @@ describe.each(ric3)('callback handlers on Node $major (RIC 3.x)', ({ node }) => 
     const s = await cb('index.handler');
     const posted = await s.api.invoke({ event: { x: 1 } });
     expect(JSON.parse(posted.body)).toEqual({ via: 'callback', event: { x: 1 } });
+    await s.run.stdoutWhen((o) => o.includes(CALLBACK_WARNING));
     expect(s.run.lines().find((l) => l.includes('\tWARN\t'))).toMatch(
       /^\S+\tundefined\tWARN\tAWS Lambda plans to remove support/,
     );

@@ -42,6 +42,11 @@ export interface RuntimeRun {
   lines(): string[];
   /** Bytes the runtime wrote to the telemetry fd (when `telemetryFd`). */
   telemetry(): Buffer;
+  /**
+   * Stdout once `done(stdout)` holds (or what there is after `timeoutMs`): the child's pipe and its Runtime API
+   * socket are read independently, so a line logged right before a post may arrive after the post.
+   */
+  stdoutWhen(done: (out: string) => boolean, timeoutMs?: number): Promise<string>;
   kill(): void;
 }
 
@@ -107,6 +112,11 @@ export function startRuntime(o: StartOptions): RuntimeRun {
     stderr: () => err,
     lines: () => out.split('\n').filter((l) => l.length > 0),
     telemetry: () => Buffer.concat(frames),
+    stdoutWhen: async (done, timeoutMs = 5_000) => {
+      const end = Date.now() + timeoutMs;
+      while (!done(out) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      return out;
+    },
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
