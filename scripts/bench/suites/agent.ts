@@ -145,14 +145,14 @@ export async function run(ctx: Ctx): Promise<BenchResult[]> {
   return results;
 }
 
+/** Smallest slot per invocation in the warm-handler measure (> the 25 ms telemetry buffer). */
+const PACE_MS = 30;
+
 /**
  * Median warm invoke latency of the same function with and without the layer. `withExtension` false keeps only
  * the wrapper and the agent (the extension removed), to separate the agent's share from the extension's CPU use
  * on the same two cores.
  */
-/** Time between two invocations of one function in the warm-handler measure (> the 25 ms telemetry buffer). */
-const PACE_MS = 30;
-
 async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResult> {
   const layer = mkdtempSync(join(tmpdir(), 'sentinel-bench-layer-'));
   cpSync(join(ctx.root, 'build', 'layer'), layer, { recursive: true });
@@ -174,9 +174,10 @@ async function warmHandler(ctx: Ctx, withExtension: boolean): Promise<BenchResul
       await guarded.invoke(event);
     }
     // Requests arrive paced (each invocation gets a slot of at least PACE_MS, and the two functions take turns),
-    // as spaced-out traffic does, rather than each right after the previous one settled: the environment with the extension settles only once the telemetry batch
-    // (25 ms buffer) reached it, so back-to-back rounds would give the two sides different idle times before
-    // their invocations, and the measure would follow the machine's power and cache state, not Sentinel.
+    // as spaced-out traffic does, rather than each right after the previous one settled: the environment with the
+    // extension settles only once the telemetry batch (25 ms buffer) reached it, so back-to-back rounds would give
+    // the two sides different idle times before their invocations, and the measure would follow the machine's
+    // power and cache state, not Sentinel.
     const invoke = async (env: typeof plain) => {
       const t0 = nowMs();
       const r = await env.invoke(event);

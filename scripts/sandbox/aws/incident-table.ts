@@ -6,7 +6,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsStack } from './types';
 
 export async function createIncidentTable(stack: AwsStack, table: string): Promise<void> {
-  const ddb = new DynamoDBClient({ region: stack.region, endpoint: stack.endpoints.dynamodb });
+  // The stack's own credentials: callers need not have exported them into this process's environment.
+  const credentials = { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY };
+  const ddb = new DynamoDBClient({ region: stack.region, endpoint: stack.endpoints.dynamodb, credentials });
   try {
     await ddb.send(
       new CreateTableCommand({

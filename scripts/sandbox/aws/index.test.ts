@@ -4,7 +4,6 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  CreateTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ListTablesCommand,
@@ -21,6 +20,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createIncidentTable } from './incident-table';
 import { type AwsCall, type AwsStack, startAwsStack } from './index';
 import { REDACTED } from './redact';
 
@@ -107,20 +107,7 @@ describe('DynamoDB (dynalite behind the front)', () => {
     const before = stack.calls().length;
     const raw = new DynamoDBClient(clientConfig(stack.endpoints.dynamodb));
     const doc = DynamoDBDocumentClient.from(raw);
-    await raw.send(
-      new CreateTableCommand({
-        TableName: 'incidents',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createIncidentTable(stack, 'incidents');
     const ttl = await raw.send(
       new UpdateTimeToLiveCommand({
         TableName: 'incidents',

@@ -99,10 +99,7 @@ export async function startAwsStack(opts: { region?: string; accountId?: string 
       metricData: () => cloudwatch.metricData(),
       lambda: {
         ensureFunction: (name, environment) => functions.ensure(name, environment),
-        backdate: (name, ms) => {
-          const fn = functions.get(name);
-          if (fn) fn.lastModified = new Date(Date.now() - ms).toISOString().replace('Z', '+0000');
-        },
+        backdate: (name, ms) => functions.backdate(name, ms),
         getFunction: (name) => {
           const fn = functions.get(name);
           if (!fn) return undefined;

@@ -166,25 +166,14 @@ export class LambdaFunctions {
    * shows LastUpdateStatus InProgress like AWS; the update completes at once, so the next read says Successful.
    */
   updateConfiguration(fn: LambdaFunction, input: Record<string, unknown>): Record<string, unknown> {
-    if (typeof input.RevisionId === 'string' && input.RevisionId !== fn.revisionId) {
-      throw new LambdaError(
-        412,
-        'PreconditionFailedException',
-        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
-      );
-    }
+    checkRevision(fn, input);
     validateSettings(input);
     const environment = input.Environment === undefined ? undefined : validateEnvironment(input.Environment);
     for (const key of UPDATABLE) if (input[key] !== undefined) fn.settings[key] = input[key];
     if (Array.isArray(input.Layers))
       fn.settings.Layers = input.Layers.map((arn) => ({ Arn: String(arn), CodeSize: 1024 }));
     if (environment) fn.environment = environment;
-    fn.revisionId = randomUUID();
-    fn.lastModified = lambdaTimestamp();
-    fn.lastUpdateStatus = 'InProgress';
-    const reply = this.configuration(fn);
-    fn.lastUpdateStatus = 'Successful';
-    return reply;
+    return this.committed(fn);
   }
 
   /**
@@ -194,13 +183,7 @@ export class LambdaFunctions {
    * LastModified; `DryRun` validates and changes nothing; `Publish` is ignored (no versions here).
    */
   updateCode(fn: LambdaFunction, input: Record<string, unknown>): Record<string, unknown> {
-    if (typeof input.RevisionId === 'string' && input.RevisionId !== fn.revisionId) {
-      throw new LambdaError(
-        412,
-        'PreconditionFailedException',
-        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
-      );
-    }
+    checkRevision(fn, input);
     let sha: string;
     let size = Number(fn.settings.CodeSize ?? 0);
     if (typeof input.ZipFile === 'string' && input.ZipFile !== '') {
@@ -222,6 +205,17 @@ export class LambdaFunctions {
     if (input.DryRun === true) return { ...this.configuration(fn), CodeSha256: sha, CodeSize: size };
     fn.settings.CodeSha256 = sha;
     fn.settings.CodeSize = size;
+    return this.committed(fn);
+  }
+
+  /** Test set-up: the function's last update completed `ms` ago. */
+  backdate(name: string, ms: number): void {
+    const fn = this.get(name);
+    if (fn) fn.lastModified = lambdaTimestamp(new Date(Date.now() - ms));
+  }
+
+  /** A configuration or code update lands: new revision and time; the reply says InProgress, later reads Successful. */
+  private committed(fn: LambdaFunction): Record<string, unknown> {
     fn.revisionId = randomUUID();
     fn.lastModified = lambdaTimestamp();
     fn.lastUpdateStatus = 'InProgress';
@@ -305,4 +299,15 @@ function validateEnvironment(value: unknown): Record<string, string> {
     );
   }
   return out;
+}
+
+/** Optimistic locking of the update calls: a RevisionId that is not the current one is refused, as in AWS. */
+function checkRevision(fn: LambdaFunction, input: Record<string, unknown>): void {
+  if (typeof input.RevisionId === 'string' && input.RevisionId !== fn.revisionId) {
+    throw new LambdaError(
+      412,
+      'PreconditionFailedException',
+      'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+    );
+  }
 }
